@@ -1,0 +1,145 @@
+"""Rips pairing of point clouds: against scipy's MST and giotto-ph, batching, gradients."""
+import numpy as np
+import pytest
+import torch
+from gph import ripser_parallel
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy.sparse.csgraph import minimum_spanning_tree
+from scipy.spatial.distance import cdist
+
+from conftest import BACKENDS
+from topograph import rips_persistence
+from topograph.core import pairwise_distances, rips_pairs
+
+clouds = st.integers(1, 24).flatmap(
+    lambda n: arrays(np.float64, (n, 3), elements=st.floats(-3, 3, allow_nan=False, width=32)))
+
+
+def _mst_weight(points: np.ndarray) -> float:
+    d = cdist(points, points)
+    # scipy drops zero-weight edges: lift them so duplicates stay in the tree
+    return float(minimum_spanning_tree(d + 1.0).sum() - (len(points) - 1))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@given(points=clouds, dup=st.booleans())
+def test_dim0_matches_scipy_and_giotto(backend, points, dup):
+    if dup and len(points) > 2:
+        points[1] = points[0]  # duplicate point: tied zero distance
+    res = rips_persistence(torch.from_numpy(points), backend=backend)
+    deaths = res.dim0.death[~res.dim0.essential].numpy()
+    assert res.dim0.essential.sum() == 1
+    assert np.isclose(deaths.sum(), _mst_weight(points), atol=1e-9)
+    ref = ripser_parallel(cdist(points, points), metric="precomputed", maxdim=0)["dgms"][0]
+    ref = ref[np.isfinite(ref[:, 1]), 1]
+    # giotto-ph omits zero-length pairs (duplicate points): compare the positive deaths
+    assert np.allclose(np.sort(deaths[deaths > 0]), np.sort(ref[ref > 0]), atol=1e-6)
+    edges = res.mst_edges[0]
+    if len(points) > 1:  # a spanning tree: n - 1 edges connecting everything
+        import networkx as nx
+        g = nx.Graph()
+        g.add_nodes_from(range(len(points)))
+        g.add_edges_from(edges.tolist())
+        assert nx.is_tree(g)
+
+
+@given(points=clouds)
+def test_backends_give_same_deaths(points):
+    a = rips_persistence(torch.from_numpy(points), backend="numba").dim0.death
+    b = rips_persistence(torch.from_numpy(points), backend="torch").dim0.death
+    assert torch.allclose(torch.sort(a, 0).values, torch.sort(b, 0).values)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_batched_equals_loop(backend):
+    torch.manual_seed(0)
+    x = torch.randn(6, 40, 5, dtype=torch.float64)
+    batched = rips_persistence(x, backend=backend).as_list(0)
+    for s in range(6):
+        single = rips_persistence(x[s], backend=backend).as_list(0)[0]
+        assert torch.equal(torch.sort(batched[s][:, 1]).values, torch.sort(single[:, 1]).values)
+    assert torch.equal(rips_pairs(pairwise_distances(x), backend=backend)[2],
+                       rips_pairs(pairwise_distances(x[2]), backend=backend))
+
+
+def test_ties_on_a_grid():
+    # a 5x5 grid: all MST edges have length 1, many equal-weight trees exist
+    g = torch.stack(torch.meshgrid(torch.arange(5.0), torch.arange(5.0), indexing="ij"), -1)
+    pts = g.reshape(-1, 2)
+    for backend in BACKENDS:
+        d = rips_persistence(pts, backend=backend).dim0
+        assert torch.allclose(d.death[~d.essential], torch.ones(24))
+
+
+def test_dim1_matches_giotto():
+    torch.manual_seed(3)
+    t = torch.rand(40) * 2 * torch.pi
+    circle = torch.stack([t.cos(), t.sin()], 1) + 0.05 * torch.randn(40, 2)
+    res = rips_persistence(circle.double(), max_dim=1)
+    ref = ripser_parallel(circle.double().numpy(), maxdim=1)["dgms"][1]
+    ours = res.as_list(1)[0].numpy()
+    assert np.allclose(np.sort(ours, 0), np.sort(ref, 0), atol=1e-9)
+    assert (ours[:, 1] - ours[:, 0]).max() > 1.0  # the circle
+
+
+def test_gradcheck_dim0_and_dim1():
+    torch.manual_seed(2)
+    x = torch.randn(2, 9, 3, dtype=torch.float64, requires_grad=True)
+
+    def fn(p):
+        r = rips_persistence(p, max_dim=1, essential="max")
+        return torch.cat([r.dim0.death.flatten(), r.dim1.birth.flatten(), r.dim1.death.flatten()])
+
+    assert torch.autograd.gradcheck(fn, (x,))
+
+
+def test_duplicate_points_have_finite_gradients():
+    x = torch.tensor([[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [1.0, 1.0]], requires_grad=True)
+    d = rips_persistence(x).dim0
+    d.death[~d.essential].sum().backward()
+    assert torch.isfinite(x.grad).all()
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_dtype(dtype):
+    r = rips_persistence(torch.randn(10, 3, dtype=dtype), essential="max")
+    assert r.dim0.death.dtype == dtype and torch.isfinite(r.dim0.death).all()
+
+
+def test_precomputed_distances():
+    x = torch.randn(12, 4, dtype=torch.float64)
+    a = rips_persistence(x).dim0.death
+    b = rips_persistence(None, distances=torch.cdist(x, x)).dim0.death
+    assert torch.allclose(torch.sort(a, 0).values, torch.sort(b, 0).values)
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_tiny_clouds(n):
+    r = rips_persistence(torch.zeros(n, 2))
+    assert len(r.dim0) == n and r.dim0.essential.sum() == 1
+
+
+@pytest.mark.parametrize(
+    "points, err, match",
+    [
+        (torch.tensor([[0.0, float("nan")]]), ValueError, "NaN"),
+        (torch.tensor([[0.0, float("inf")]]), ValueError, "inf"),
+        (torch.zeros(3, 2, dtype=torch.long), TypeError, "floating"),
+        (torch.zeros(3), ValueError, "shape"),
+        (torch.zeros(0, 3), ValueError, "empty"),
+        (torch.zeros(3, 0), ValueError, "dimension 0"),
+        ("points", TypeError, "torch.Tensor"),
+    ],
+)
+def test_bad_input(points, err, match):
+    with pytest.raises(err, match=match):
+        rips_persistence(points)
+
+
+def test_bad_max_dim_and_distances():
+    with pytest.raises(ValueError, match="max_dim"):
+        rips_persistence(torch.zeros(3, 2), max_dim=2)
+    with pytest.raises(ValueError, match="distances"):
+        rips_persistence(None, distances=torch.zeros(3, 4))

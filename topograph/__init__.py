@@ -1,0 +1,43 @@
+"""topograph: differentiable persistent homology and Euler characteristic transforms.
+
+One batched, device-agnostic filtration core (``topograph.core``) powers three
+modules: the topological autoencoder loss (``topograph.topoae``), the TOGL graph
+layer (``topograph.togl``) and the differentiable Euler characteristic transform
+(``topograph.ect``). Layers and losses live in ``topograph.nn``, data sets in
+``topograph.data``.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+from topograph.core import (  # noqa: E402
+    Diagram,
+    GraphBatch,
+    GraphPersistence,
+    RipsPersistence,
+    lower_star_persistence,
+    rips_persistence,
+)
+
+__all__ = [
+    "Diagram",
+    "GraphBatch",
+    "GraphPersistence",
+    "RipsPersistence",
+    "lower_star_persistence",
+    "rips_persistence",
+    "ect",
+    "nn",
+    "data",
+    "__version__",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Feature modules are imported on first use so that `import topograph` stays light.
+    if name in {"ect", "nn", "data", "topoae", "togl", "plotting"}:
+        return importlib.import_module(f"topograph.{name}")
+    raise AttributeError(f"module 'topograph' has no attribute {name!r}")

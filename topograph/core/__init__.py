@@ -1,0 +1,35 @@
+"""The differentiable filtration core shared by TopoAE, TOGL and DECT.
+
+Complexes (:mod:`~topograph.core.complex`), filtrations
+(:mod:`~topograph.core.filtration`), integer pairings computed without gradient
+(:mod:`~topograph.core.pairing`) and diagrams whose values are gathered from the
+differentiable filtration tensors (:mod:`~topograph.core.diagram`).
+"""
+from topograph.core.complex import GraphBatch, canonical_edges, canonical_faces
+from topograph.core.diagram import Diagram
+from topograph.core.filtration import lower_star, pairwise_distances
+from topograph.core.pairing.graph import GraphPairing, pair_graphs
+from topograph.core.pairing.rips import rips_dim1_pairs, rips_pairs
+from topograph.core.persistence import (
+    GraphPersistence,
+    RipsPersistence,
+    lower_star_persistence,
+    rips_persistence,
+)
+
+__all__ = [
+    "Diagram",
+    "GraphBatch",
+    "GraphPairing",
+    "GraphPersistence",
+    "RipsPersistence",
+    "canonical_edges",
+    "canonical_faces",
+    "lower_star",
+    "lower_star_persistence",
+    "pair_graphs",
+    "pairwise_distances",
+    "rips_dim1_pairs",
+    "rips_pairs",
+    "rips_persistence",
+]

@@ -1,0 +1,103 @@
+"""Persistence diagrams whose values are gathered from differentiable tensors.
+
+A :class:`Diagram` keeps, for every persistence pair, *where* its birth and death
+values come from (integer indices from the pairing) and the values themselves,
+gathered from the filtration tensor. Autograd therefore reaches exactly the
+paired entries: this is the gradient routing shared by TopoAE, TOGL and DECT-free
+modules alike. Essential classes are marked by an explicit boolean mask; their
+``death`` follows a selectable convention:
+
+* ``"inf"``: ``+inf`` (no gradient);
+* ``"max"``: the largest filtration value of the class's sample (and filtration),
+  gathered so that it has a gradient, as in the original TOGL;
+* a float: a user cap (constant).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+import torch
+from torch import Tensor
+
+Essential = Union[str, float]
+
+
+def check_essential(essential: Essential) -> None:
+    if isinstance(essential, str):
+        if essential not in ("inf", "max"):
+            raise ValueError(f"essential must be 'inf', 'max' or a float, got {essential!r}")
+    elif not isinstance(essential, (int, float)):
+        raise TypeError(f"essential must be 'inf', 'max' or a float, got {type(essential).__name__}")
+
+
+def apply_essential(death: Tensor, essential_mask: Tensor, essential: Essential,
+                    sample_max: Tensor | None) -> Tensor:
+    """Replaces the deaths of essential rows by the chosen convention.
+
+    ``sample_max`` ``[P, k]`` is the differentiable per-row maximum used for ``"max"``.
+    """
+    if essential == "inf":
+        fill = torch.full_like(death, float("inf"))
+    elif essential == "max":
+        assert sample_max is not None
+        fill = sample_max
+    else:
+        fill = torch.full_like(death, float(essential))
+    return torch.where(essential_mask, fill, death)
+
+
+@dataclass
+class Diagram:
+    """Persistence pairs of one homology dimension for a batch of samples.
+
+    Attributes:
+        dim: homology dimension.
+        birth: ``[P, k]`` birth values (differentiable).
+        death: ``[P, k]`` death values; essential rows follow ``essential_convention``.
+        essential: ``[P, k]`` bool, True for classes that never die.
+        batch: ``[P]`` sample (graph / point cloud) id of every row.
+        birth_index: ``[P, k]`` index of the entry the birth value was gathered from
+            (a vertex for lower-star, a flattened ``i * n + j`` distance entry for Rips).
+        death_index: ``[P, k]`` same for deaths, -1 for essential rows.
+        num_samples: number of samples in the batch (rows may be absent for some).
+        essential_convention: ``"inf"``, ``"max"`` or the float cap used for ``death``.
+    """
+
+    dim: int
+    birth: Tensor
+    death: Tensor
+    essential: Tensor
+    batch: Tensor
+    birth_index: Tensor
+    death_index: Tensor
+    num_samples: int
+    essential_convention: Essential = "inf"
+
+    @property
+    def num_filtrations(self) -> int:
+        return self.birth.shape[1]
+
+    def __len__(self) -> int:
+        return self.birth.shape[0]
+
+    def persistence(self) -> Tensor:
+        """``death - birth`` per row (``+inf`` for essential rows with the "inf" convention)."""
+        return self.death - self.birth
+
+    def counts(self) -> Tensor:
+        """``[num_samples]`` number of rows of every sample."""
+        return torch.bincount(self.batch, minlength=self.num_samples)
+
+    def as_list(self, filtration: int = 0) -> list[Tensor]:
+        """Per sample, a ``[m, 2]`` tensor of (birth, death), death = +inf if essential.
+
+        A convenience for inspection and plotting (it splits on the host).
+        """
+        if not 0 <= filtration < self.num_filtrations:
+            raise IndexError(f"filtration {filtration} out of range [0, {self.num_filtrations})")
+        b = self.birth[:, filtration]
+        d = torch.where(self.essential[:, filtration], torch.full_like(b, float("inf")),
+                        self.death[:, filtration])
+        pairs = torch.stack([b, d], dim=1)
+        return list(torch.split(pairs, self.counts().tolist()))

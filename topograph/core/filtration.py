@@ -1,0 +1,53 @@
+"""Filtrations: lower-star extension of vertex values and Rips distances.
+
+Both are plain differentiable tensor functions; pairings later pick entries of
+these tensors by index, which is how gradients are routed.
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def lower_star(values: Tensor, simplices: Tensor) -> Tensor:
+    """Value of every simplex = max of its vertices' values (lower-star filtration).
+
+    Args:
+        values: ``[N]`` or ``[N, k]`` vertex values (k filtrations at once).
+        simplices: ``[q, S]`` vertex indices of S simplices with q vertices each.
+    Returns:
+        ``[S]`` or ``[S, k]``.
+    """
+    return values[simplices].amax(dim=0)
+
+
+def lower_star_argmax(values: Tensor, simplices: Tensor, rank: Tensor) -> Tensor:
+    """Index of the vertex that gives each simplex its value, ``[S, k]``.
+
+    Ties are broken by ``rank`` (``[N, k]``, the vertex order used by the pairing),
+    so the chosen vertex is the last of the simplex to enter the filtration.
+    """
+    r = rank[simplices]  # [q, S, k]
+    pos = r.argmax(dim=0, keepdim=True)  # [1, S, k]
+    idx = simplices.unsqueeze(-1).expand_as(r)
+    return idx.gather(0, pos).squeeze(0)
+
+
+def pairwise_distances(points: Tensor, exact: bool | None = None) -> Tensor:
+    """Euclidean distance matrices ``[..., n, n]`` of point clouds ``[..., n, d]``.
+
+    ``exact=True`` sums coordinate differences (exact zeros on the diagonal and for
+    duplicate points, best for low dimension); ``exact=False`` uses the matrix
+    product form, several times faster for high-dimensional points (e.g. d=101)
+    but only accurate to rounding. ``None`` picks exact for ``d <= 16``. Both give
+    finite (zero) gradients at coincident points, and the diagonal is exactly 0.
+    """
+    if exact is None:
+        exact = points.shape[-1] <= 16
+    mode = "donot_use_mm_for_euclid_dist" if exact else "use_mm_for_euclid_dist"
+    dist = torch.cdist(points, points, compute_mode=mode)
+    if not exact:
+        n = points.shape[-2]
+        eye = torch.eye(n, dtype=torch.bool, device=points.device)
+        dist = dist.masked_fill(eye, 0.0)
+    return dist

@@ -1,0 +1,152 @@
+"""Persistence pairing of lower-star filtrations on batched graphs (no gradients).
+
+Output is integer indices only; values are gathered later (``core.diagram``).
+Conventions (see REFERENCE §1): vertices enter in the order of ``(value, index)``,
+edges in the order of ``(max of endpoint values, edge index)``, vertices before
+edges of equal value. Elder rule: a merging edge kills the younger of the two
+components' oldest vertices. Edges joining a component to itself close a cycle
+and create an essential 1-class.
+
+Two backends compute the same pairing:
+
+* ``"numba"``: union-find kernels on the CPU (the fast path for CPU tensors).
+* ``"torch"``: a device-resident, tensorized union-find that processes, in lock
+  step, the j-th edge of every (graph, filtration) problem. It dispatches a
+  constant number of operations per step and ``max edges per graph`` steps,
+  independent of the number of graphs. This is the path used for CUDA tensors;
+  it can be selected on the CPU so that CI exercises it against the references.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+
+@dataclass
+class GraphPairing:
+    """Index pairs of a batch of lower-star filtrations.
+
+    Attributes:
+        rank: ``[N, k]`` position of every vertex in the filtration order.
+        death_edge: ``[N, k]`` edge killing the class born at each vertex, -1 if essential.
+        cycle_edges: ``[C, k]`` cycle-closing edges of each filtration, grouped by graph
+            (each graph has m - n + c of them, for every filtration).
+        cycle_batch: ``[C]`` graph id of each cycle row.
+    """
+
+    rank: Tensor
+    death_edge: Tensor
+    cycle_edges: Tensor
+    cycle_batch: Tensor
+
+
+def vertex_rank(values: Tensor) -> Tensor:
+    """``[N, k]`` rank of each vertex in the order ``(value, index)`` per filtration."""
+    n = values.shape[0]
+    order = torch.sort(values, dim=0, stable=True).indices
+    rank = torch.empty_like(order)
+    ar = torch.arange(n, device=values.device).unsqueeze(1).expand_as(order)
+    return rank.scatter_(0, order, ar)
+
+
+def edge_order(rank: Tensor, edge_index: Tensor) -> Tensor:
+    """``[k, E]`` processing order of edges per filtration.
+
+    Edges are sorted by the rank of their last vertex (equivalent to sorting by
+    the lower-star edge value with ties broken by vertex order), then by index.
+    """
+    key = torch.maximum(rank[edge_index[0]], rank[edge_index[1]])  # [E, k]
+    return torch.sort(key.T, dim=1, stable=True).indices
+
+
+def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_nodes: int,
+                backend: str = "auto") -> GraphPairing:
+    """Dimension 0 and 1 pairing of lower-star filtrations ``values [N, k]``.
+
+    ``edge_index`` must be canonical (see :func:`topograph.core.complex.canonical_edges`).
+    """
+    if backend == "auto":
+        backend = "numba" if values.device.type == "cpu" else "torch"
+    with torch.no_grad():
+        values = values.detach()
+        rank = vertex_rank(values)
+        order = edge_order(rank, edge_index)
+        if backend == "numba":
+            death_edge, cycle = _pair_numba(edge_index, order, rank)
+        elif backend == "torch":
+            death_edge, cycle = _pair_torch(edge_index, edge_batch, order, rank)
+        else:
+            raise ValueError(f"unknown backend {backend!r}; use 'auto', 'numba' or 'torch'")
+        # Cycle edges per filtration, in edge order (= grouped by graph). Every filtration
+        # has the same number of cycle edges per graph, so rows align across filtrations.
+        k = values.shape[1]
+        idx = torch.nonzero(cycle.T.contiguous(), as_tuple=False)  # rows (f, e), sorted by f
+        cycle_edges = idx[:, 1].reshape(k, -1).T.contiguous()
+        cycle_batch = edge_batch[cycle_edges[:, 0]] if k else edge_batch[:0]
+    return GraphPairing(rank, death_edge, cycle_edges, cycle_batch)
+
+
+def _pair_numba(edge_index: Tensor, order: Tensor, rank: Tensor) -> tuple[Tensor, Tensor]:
+    from topograph.core.pairing._kernels import lower_star_pairs_kernel
+
+    u = edge_index[0].numpy()
+    v = edge_index[1].numpy()
+    death_edge, cycle = lower_star_pairs_kernel(u, v, order.numpy(), np.ascontiguousarray(rank.T.numpy()))
+    return torch.from_numpy(death_edge).T, torch.from_numpy(cycle).T
+
+
+def _pair_torch(edge_index: Tensor, edge_batch: Tensor, order: Tensor,
+                rank: Tensor) -> tuple[Tensor, Tensor]:
+    """Lock-step union-find over all (graph, filtration) problems at once."""
+    device = edge_index.device
+    k, E = order.shape
+    N = rank.shape[0]
+    death_edge = torch.full((k, N + 1), -1, dtype=torch.long, device=device)  # col N: dump
+    cycle = torch.zeros((k, E + 1), dtype=torch.bool, device=device)
+    if E == 0 or k == 0:
+        return death_edge[:, :N].T, cycle[:, :E].T
+    # Table [k, G', L] of edge ids: the j-th edge (in filtration order) of each graph.
+    graph_of_pos = edge_batch  # edges are grouped by graph, so position i belongs to edge_batch[i]
+    graphs, counts = torch.unique_consecutive(graph_of_pos, return_counts=True)
+    G = graphs.numel()
+    local = torch.repeat_interleave(torch.arange(G, device=device), counts)
+    start = torch.cumsum(counts, 0) - counts
+    slot = torch.arange(E, device=device) - start[local]
+    L = int(counts.max())  # the one host sync of this path: the loop bound
+    sorted_by_graph = torch.sort(edge_batch[order], dim=1, stable=True).indices  # [k, E]
+    eid = order.gather(1, sorted_by_graph)  # edges grouped by graph, in filtration order
+    table = torch.full((k, G, L), -1, dtype=torch.long, device=device)
+    table[:, local, slot] = eid
+    u, v = edge_index
+    vgraph_local = torch.full((N,), G, dtype=torch.long, device=device)
+    # local graph id of every vertex that has an edge (vertices without edges never change)
+    vgraph_local[u] = local
+    vgraph_local[v] = local
+    rank_t = rank.T.contiguous()  # [k, N]
+    label = torch.arange(N, device=device).repeat(k, 1)  # component root of each vertex
+    oldest = label.clone()  # oldest vertex of each root's component
+    rows = torch.arange(k, device=device).unsqueeze(1)
+    for j in range(L):
+        e = table[:, :, j]  # [k, G]
+        valid = e >= 0
+        ec = e.clamp_min(0)
+        a = label.gather(1, u[ec])
+        b = label.gather(1, v[ec])
+        same = a == b
+        cycle[rows, torch.where(valid & same, ec, E)] = True
+        merge = valid & ~same
+        ma = oldest.gather(1, a)
+        mb = oldest.gather(1, b)
+        a_older = rank_t.gather(1, ma) < rank_t.gather(1, mb)
+        young = torch.where(a_older, mb, ma)
+        death_edge[rows, torch.where(merge, young, N)] = ec
+        keep_root = torch.where(a_older, a, b)
+        drop_root = torch.where(merge, torch.where(a_older, b, a), -1)
+        pad = torch.full((k, 1), -1, dtype=torch.long, device=device)
+        drop_v = torch.cat([drop_root, pad], 1)[:, vgraph_local]
+        keep_v = torch.cat([keep_root, pad], 1)[:, vgraph_local]
+        label = torch.where(label == drop_v, keep_v, label)
+    return death_edge[:, :N].T.contiguous(), cycle[:, :E].T.contiguous()

@@ -1,0 +1,112 @@
+"""Persistence pairing of Vietoris-Rips filtrations of point clouds (no gradients).
+
+Dimension 0 of a Rips filtration is the minimum spanning tree: every MST edge
+kills a component born at 0. Two backends give an MST of every distance matrix
+in a batch ``[B, n, n]``:
+
+* ``"numba"``: dense Prim, O(n^2) per sample with no edge sort (CPU fast path);
+* ``"torch"``: dense Borůvka in ceil(log2 n) rounds of whole-batch tensor work,
+  with a fixed number of operations and no host sync (the CUDA path, selectable
+  on the CPU for testing).
+
+Ties may give different (equally minimal) trees; the multiset of deaths is the same.
+Dimension 1 uses giotto-ph on the CPU (``rips_dim1_pairs``): that path copies
+the distance matrix to the host and loops over samples.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import Tensor
+
+
+def rips_pairs(dist: Tensor, backend: str = "auto") -> Tensor:
+    """MST edges ``[B, n-1, 2]`` (or ``[n-1, 2]`` for a single ``[n, n]`` matrix)."""
+    single = dist.dim() == 2
+    d = dist.detach().unsqueeze(0) if single else dist.detach()
+    if backend == "auto":
+        backend = "numba" if d.device.type == "cpu" else "torch"
+    with torch.no_grad():
+        if backend == "numba":
+            from topograph.core.pairing._kernels import prim_kernel
+
+            out = torch.from_numpy(prim_kernel(np.ascontiguousarray(d.numpy())))
+        elif backend == "torch":
+            out = _boruvka(d)
+        else:
+            raise ValueError(f"unknown backend {backend!r}; use 'auto', 'numba' or 'torch'")
+    return out[0] if single else out
+
+
+def _boruvka(d: Tensor) -> Tensor:
+    B, n, _ = d.shape
+    device = d.device
+    out = torch.zeros((B, max(n - 1, 0), 2), dtype=torch.long, device=device)
+    if n < 2:
+        return out
+    ar = torch.arange(n, device=device)
+    # Unique edge keys break ties between equal distances: (distance, min(i,j), max(i,j)).
+    eid = torch.minimum(ar[:, None], ar[None, :]) * n + torch.maximum(ar[:, None], ar[None, :])
+    big = n * n
+    label = ar.repeat(B, 1)  # component (root vertex) of every vertex
+    count = torch.zeros(B, dtype=torch.long, device=device)  # MST edges found so far
+    bidx = torch.arange(B, device=device)[:, None]
+    rounds = max(1, math.ceil(math.log2(n)))
+    inf = torch.tensor(float("inf"), dtype=d.dtype, device=device)
+    for _ in range(rounds):
+        inside = label[:, :, None] == label[:, None, :]
+        dm = torch.where(inside, inf, d)
+        row_min = dm.amin(dim=2)  # [B, n]
+        comp_min = torch.full((B, n), float("inf"), dtype=d.dtype, device=device)
+        comp_min = comp_min.scatter_reduce(1, label, row_min, reduce="amin")
+        cand = (dm == comp_min.gather(1, label)[:, :, None]) & ~inside
+        row_key = torch.where(cand, eid, big).amin(dim=2)  # [B, n]
+        comp_key = torch.full((B, n), big, dtype=torch.long, device=device)
+        comp_key = comp_key.scatter_reduce(1, label, row_key, reduce="amin")
+        has = comp_key < big  # components (indexed by root) with an outgoing edge
+        key = comp_key.clamp_max(big - 1)
+        i, j = key // n, key % n
+        li, lj = label.gather(1, i), label.gather(1, j)
+        roots = ar[None, :]
+        target = torch.where(li == roots, lj, li)  # component at the other end
+        target = torch.where(has, target, roots)
+        # Distinct keys: the hook graph has only mutual 2-cycles; the smaller root stays.
+        mutual = target.gather(1, target) == roots
+        hooks = has & ~(mutual & (roots < target))
+        parent = torch.where(hooks, target, roots)
+        # Record the hooking components' edges: slot = count + rank among this round's hooks.
+        slot = count[:, None] + torch.cumsum(hooks.long(), 1) - 1
+        slot = torch.where(hooks, slot, n - 1)  # n-1 = dump column
+        buf = torch.zeros((B, n, 2), dtype=torch.long, device=device)
+        buf[bidx, slot] = torch.stack([i, j], -1)
+        out = torch.where(torch.arange(n - 1, device=device)[None, :, None] < count[:, None, None],
+                          out, buf[:, : n - 1])
+        count = count + hooks.long().sum(1)
+        for _ in range(rounds):  # pointer jumping to the new roots
+            parent = parent.gather(1, parent)
+        label = parent.gather(1, label)
+    return out
+
+
+def rips_dim1_pairs(dist: Tensor) -> list[tuple[Tensor, Tensor]]:
+    """Dimension-1 Rips pairs of each ``[n, n]`` matrix of ``dist [B, n, n]`` via giotto-ph.
+
+    Returns, per sample, ``(birth_edges [m, 2], death_edges [m, 2])`` vertex indices on
+    ``dist``'s device; essential classes (none for a full Rips complex) are dropped.
+    CPU-bound: copies to the host and loops over samples.
+    """
+    try:
+        from gph import ripser_parallel
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError("Rips dimension 1 needs giotto-ph: pip install giotto-ph") from err
+    out = []
+    host = dist.detach().to("cpu", torch.float64).numpy()
+    for mat in host:
+        res = ripser_parallel(mat, metric="precomputed", maxdim=1, return_generators=True)
+        gens = res["gens"][1][0] if len(res["gens"][1]) else np.zeros((0, 4), dtype=np.int64)
+        gens = np.asarray(gens, dtype=np.int64).reshape(-1, 4)
+        g = torch.from_numpy(gens).to(dist.device)
+        out.append((g[:, 0:2], g[:, 2:4]))
+    return out

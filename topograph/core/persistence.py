@@ -1,0 +1,242 @@
+"""Public entry points: persistence of lower-star graph filtrations and of Rips complexes.
+
+Both compute the pairing without gradient (integer indices, ``core.pairing``), then
+gather birth and death values from the differentiable inputs (``core.diagram``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from topograph.core.complex import GraphBatch
+from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
+from topograph.core.filtration import lower_star_argmax, pairwise_distances
+from topograph.core.pairing.graph import pair_graphs
+from topograph.core.pairing.rips import rips_dim1_pairs, rips_pairs
+from topograph.core.validation import check_finite, check_float, check_same_device, check_tensor
+
+
+@dataclass
+class GraphPersistence:
+    """Diagrams of a batch of lower-star graph filtrations (``k`` filtrations at once).
+
+    ``dim0`` has one row per vertex (the class born there); ``dim1`` one row per
+    cycle-closing edge, grouped by graph.
+    """
+
+    dim0: Diagram
+    dim1: Diagram
+    complex: GraphBatch
+
+    def __getitem__(self, dim: int) -> Diagram:
+        return self.diagram(dim)
+
+    def diagram(self, dim: int) -> Diagram:
+        if dim == 0:
+            return self.dim0
+        if dim == 1:
+            return self.dim1
+        raise ValueError(f"graphs have persistence in dimensions 0 and 1, not {dim}")
+
+    def as_list(self, dim: int, filtration: int = 0) -> list[Tensor]:
+        """Per graph, ``[m, 2]`` (birth, death) with death = +inf for essential classes."""
+        return self.diagram(dim).as_list(filtration)
+
+
+@dataclass
+class RipsPersistence:
+    """Diagrams of Vietoris-Rips filtrations of a batch of point clouds.
+
+    ``dim0`` has ``n`` rows per sample: the ``n - 1`` MST edges (birth 0) and one
+    essential class. ``dim1`` (if computed) is gathered from giotto-ph's pairs.
+    ``distances`` is the differentiable ``[B, n, n]`` tensor the values come from.
+    """
+
+    dim0: Diagram
+    dim1: Diagram | None
+    distances: Tensor
+    mst_edges: Tensor
+
+    def diagram(self, dim: int) -> Diagram:
+        if dim == 0:
+            return self.dim0
+        if dim == 1 and self.dim1 is not None:
+            return self.dim1
+        raise ValueError(f"dimension {dim} was not computed (max_dim too small)")
+
+    def as_list(self, dim: int, filtration: int = 0) -> list[Tensor]:
+        return self.diagram(dim).as_list(filtration)
+
+
+def _group_max(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
+    """Differentiable per-group maximum ``[num_groups, k]`` of ``values [N, k]``."""
+    k = values.shape[1]
+    init = torch.full((num_groups, k), float("-inf"), dtype=values.dtype, device=values.device)
+    mx = init.scatter_reduce(0, batch[:, None].expand(-1, k), values.detach(), reduce="amax")
+    # Gather from the argmax vertex so that the value carries a gradient.
+    hit = values.detach() == mx[batch]
+    ar = torch.arange(values.shape[0], device=values.device)[:, None].expand(-1, k)
+    arg = torch.full((num_groups, k), -1, dtype=torch.long, device=values.device)
+    arg = arg.scatter_reduce(0, batch[:, None].expand(-1, k), torch.where(hit, ar, -1), reduce="amax")
+    return values.gather(0, arg.clamp_min(0))
+
+
+def lower_star_persistence(
+    values: Tensor,
+    edge_index: Tensor | GraphBatch,
+    batch: Tensor | None = None,
+    *,
+    num_graphs: int | None = None,
+    essential: Essential = "inf",
+    backend: str = "auto",
+    check: bool = True,
+) -> GraphPersistence:
+    """Persistence diagrams (dims 0 and 1) of lower-star filtrations on a batch of graphs.
+
+    Args:
+        values: ``[N]`` or ``[N, k]`` vertex values, ``k`` filtrations at once
+            (differentiable; gradients reach exactly the paired vertices).
+        edge_index: ``[2, E]`` edges in any direction (duplicates and self-loops are
+            dropped), or a prepared :class:`GraphBatch`.
+        batch: ``[N]`` sorted graph id of every vertex (PyG style); ``None`` = one graph.
+        num_graphs: number of graphs (avoids reading it from ``batch``).
+        essential: death convention for essential classes: ``"inf"``, ``"max"``
+            (the graph's largest value for that filtration, differentiable) or a float.
+        backend: ``"auto"`` (numba on CPU, torch elsewhere), ``"numba"`` or ``"torch"``.
+        check: validate inputs (finite values, index ranges, sorted batch).
+
+    Returns:
+        :class:`GraphPersistence` with ``dim0`` (one row per vertex: birth ``f(v)``,
+        death at the merging edge, essential for the oldest vertex of each
+        component) and ``dim1`` (one row per cycle-closing edge, all essential).
+    """
+    check_float(values, "values")
+    if values.dim() not in (1, 2):
+        raise ValueError(f"values must have shape [N] or [N, k], got {list(values.shape)}")
+    squeeze = values.dim() == 1
+    vals = values.unsqueeze(1) if squeeze else values
+    n = vals.shape[0]
+    if n == 0:
+        raise ValueError("empty batch: values has no vertices")
+    check_essential(essential)
+    if isinstance(edge_index, GraphBatch):
+        cx = edge_index
+        if cx.num_nodes != n:
+            raise ValueError(f"values has {n} rows but the complex has {cx.num_nodes} vertices")
+    else:
+        check_tensor(edge_index, "edge_index")
+        if batch is not None:
+            check_tensor(batch, "batch")
+        check_same_device(values=values, edge_index=edge_index, batch=batch)
+        cx = GraphBatch.from_edge_index(edge_index, n, batch, num_graphs=num_graphs)
+    check_same_device(values=values, edge_index=cx.edge_index)
+    if check:
+        check_finite(vals, "values")
+    k = vals.shape[1]
+    ei = cx.edge_index
+    pairing = pair_graphs(vals, ei, cx.edge_batch, n, backend=backend)
+
+    # Dimension 0: the death value of a vertex's class is the value of the last vertex
+    # of its killing edge.
+    edge_arg = lower_star_argmax(vals, ei, pairing.rank)  # [E, k]
+    ess0 = pairing.death_edge < 0
+    death_vertex = torch.where(ess0, -1, edge_arg.gather(0, pairing.death_edge.clamp_min(0))
+                               if ei.shape[1] else torch.zeros_like(pairing.death_edge))
+    birth_vertex = torch.arange(n, device=vals.device)[:, None].expand(n, k)
+    death0 = vals.gather(0, death_vertex.clamp_min(0))
+    need_max = essential == "max"
+    gmax = _group_max(vals, cx.batch, cx.num_graphs) if need_max else None
+    death0 = apply_essential(death0, ess0, essential, gmax[cx.batch] if need_max else None)
+    dim0 = Diagram(0, vals, death0, ess0, cx.batch, birth_vertex, death_vertex,
+                   cx.num_graphs, essential)
+
+    # Dimension 1: every cycle edge is born at its value and never dies.
+    ce = pairing.cycle_edges  # [C, k]
+    bv1 = edge_arg.gather(0, ce) if ce.numel() else ce
+    birth1 = vals.gather(0, bv1)
+    ess1 = torch.ones_like(ce, dtype=torch.bool)
+    death1 = apply_essential(birth1, ess1, essential,
+                             gmax[pairing.cycle_batch] if need_max else None)
+    dim1 = Diagram(1, birth1, death1, ess1, pairing.cycle_batch, bv1, torch.full_like(ce, -1),
+                   cx.num_graphs, essential)
+    return GraphPersistence(dim0, dim1, cx)
+
+
+def rips_persistence(
+    points: Tensor,
+    max_dim: int = 0,
+    *,
+    distances: Tensor | None = None,
+    essential: Essential = "inf",
+    backend: str = "auto",
+    check: bool = True,
+) -> RipsPersistence:
+    """Persistence of Vietoris-Rips filtrations of point clouds ``[n, d]`` or ``[B, n, d]``.
+
+    Args:
+        points: coordinates (differentiable); ignored if ``distances`` is given.
+        max_dim: 0 (MST, batched, any device) or 1 (adds giotto-ph's dimension 1 on the
+            CPU: host copy and a loop over samples).
+        distances: precomputed ``[n, n]`` / ``[B, n, n]`` distance matrices (differentiable).
+        essential: death convention for the one essential class of each sample.
+        backend: pairing backend for dimension 0 (``"auto"``, ``"numba"``, ``"torch"``).
+
+    Returns:
+        :class:`RipsPersistence`. For a single cloud the batch has one sample.
+    """
+    if distances is None:
+        check_float(points, "points")
+        if points.dim() not in (2, 3):
+            raise ValueError(f"points must have shape [n, d] or [B, n, d], got {list(points.shape)}")
+        if points.shape[-1] == 0:
+            raise ValueError("points have dimension 0")
+        if check:
+            check_finite(points, "points")
+        pts = points.unsqueeze(0) if points.dim() == 2 else points
+        dist = pairwise_distances(pts)
+    else:
+        check_float(distances, "distances")
+        if distances.dim() not in (2, 3) or distances.shape[-1] != distances.shape[-2]:
+            raise ValueError(f"distances must be [n, n] or [B, n, n], got {list(distances.shape)}")
+        if check:
+            check_finite(distances, "distances")
+        dist = distances.unsqueeze(0) if distances.dim() == 2 else distances
+    if max_dim not in (0, 1):
+        raise ValueError(f"max_dim must be 0 or 1, got {max_dim}")
+    check_essential(essential)
+    B, n, _ = dist.shape
+    if n == 0 or B == 0:
+        raise ValueError("empty point cloud")
+    device = dist.device
+    flat = dist.reshape(B, n * n)
+    mst = rips_pairs(dist, backend=backend)  # [B, n-1, 2]
+    d_idx = mst[..., 0] * n + mst[..., 1]  # [B, n-1]
+    # Row layout per sample: n-1 finite pairs then the essential one.
+    death_idx = torch.cat([d_idx, torch.full((B, 1), -1, dtype=torch.long, device=device)], 1)
+    deaths = flat.gather(1, death_idx.clamp_min(0))
+    ess = death_idx < 0
+    smax = None
+    if essential == "max":
+        arg = flat.detach().argmax(1, keepdim=True)
+        smax = flat.gather(1, arg).expand(B, n)
+    deaths = apply_essential(deaths, ess, essential, smax)
+    births = torch.zeros_like(deaths)
+    batch = torch.arange(B, device=device).repeat_interleave(n)
+    zero_idx = torch.zeros((B * n, 1), dtype=torch.long, device=device)
+    dim0 = Diagram(0, births.reshape(-1, 1), deaths.reshape(-1, 1), ess.reshape(-1, 1), batch,
+                   zero_idx, death_idx.reshape(-1, 1), B, essential)
+    dim1 = None
+    if max_dim >= 1:
+        pairs = rips_dim1_pairs(dist)
+        b_idx = torch.cat([p[0][:, 0] * n + p[0][:, 1] + s * n * n for s, p in enumerate(pairs)])
+        e_idx = torch.cat([p[1][:, 0] * n + p[1][:, 1] + s * n * n for s, p in enumerate(pairs)])
+        sizes = torch.tensor([p[0].shape[0] for p in pairs], device=device)
+        allflat = dist.reshape(-1)
+        b1 = allflat[b_idx][:, None]
+        d1 = allflat[e_idx][:, None]
+        dim1 = Diagram(1, b1, d1, torch.zeros_like(b1, dtype=torch.bool),
+                       torch.arange(B, device=device).repeat_interleave(sizes),
+                       (b_idx % (n * n))[:, None], (e_idx % (n * n))[:, None], B, essential)
+    return RipsPersistence(dim0, dim1, dist, mst)

@@ -1,0 +1,76 @@
+"""Input checks shared by every public entry point.
+
+Each check raises a ``ValueError`` or ``TypeError`` that names the argument and
+the problem, so that bad input never reaches a kernel (where it would crash or
+produce silent garbage). Checks that would need a host sync on a CUDA tensor
+(finiteness, index ranges, sortedness) are still done: they cost one reduction
+and a wrong answer costs more; pass ``check=False`` to the entry points to skip
+them in a tight loop.
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def check_tensor(x: object, name: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    return x
+
+
+def check_float(x: Tensor, name: str) -> None:
+    check_tensor(x, name)
+    if not torch.is_floating_point(x):
+        raise TypeError(f"{name} must be a floating point tensor, got dtype {x.dtype}")
+
+
+def check_finite(x: Tensor, name: str) -> None:
+    if x.numel() and not bool(torch.isfinite(x).all()):
+        bad = "NaN" if bool(torch.isnan(x).any()) else "inf"
+        raise ValueError(f"{name} contains {bad} values; filtration values must be finite")
+
+
+def check_same_device(**tensors: Tensor | None) -> None:
+    devices = {name: t.device for name, t in tensors.items() if t is not None}
+    if len(set(devices.values())) > 1:
+        desc = ", ".join(f"{n} on {d}" for n, d in devices.items())
+        raise ValueError(f"all tensors must be on the same device, got {desc}")
+
+
+def check_index(idx: Tensor, name: str, size: int, rows: int | None = None) -> None:
+    """Integer index tensor with values in [0, size); ``rows`` checks ``idx.shape[0]``."""
+    check_tensor(idx, name)
+    if idx.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8, torch.int8):
+        raise TypeError(f"{name} must be an integer tensor, got dtype {idx.dtype}")
+    if rows is not None and (idx.dim() != 2 or idx.shape[0] != rows):
+        raise ValueError(f"{name} must have shape [{rows}, M], got {list(idx.shape)}")
+    if idx.numel():
+        lo, hi = int(idx.min()), int(idx.max())
+        if lo < 0 or hi >= size:
+            raise ValueError(
+                f"{name} refers to index {lo if lo < 0 else hi}, outside [0, {size}) "
+                f"({size} vertices)")
+
+
+def check_batch(batch: Tensor, num_nodes: int, num_graphs: int | None = None) -> int:
+    """Checks a PyG-style batch vector and returns the number of graphs."""
+    check_tensor(batch, "batch")
+    if batch.dtype not in (torch.int64, torch.int32):
+        raise TypeError(f"batch must be an integer tensor, got dtype {batch.dtype}")
+    if batch.dim() != 1 or batch.numel() != num_nodes:
+        raise ValueError(
+            f"batch must be a vector with one entry per vertex ({num_nodes}), "
+            f"got shape {list(batch.shape)}")
+    if num_nodes == 0:
+        return int(num_graphs or 0)
+    if bool((batch[1:] < batch[:-1]).any()):
+        raise ValueError("batch must be sorted (vertices of each graph contiguous, as in PyG)")
+    if int(batch[0]) < 0:
+        raise ValueError("batch contains negative graph ids")
+    inferred = int(batch[-1]) + 1
+    if num_graphs is None:
+        return inferred
+    if num_graphs < inferred:
+        raise ValueError(f"num_graphs={num_graphs} but batch refers to graph {inferred - 1}")
+    return int(num_graphs)

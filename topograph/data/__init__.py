@@ -1,0 +1,31 @@
+"""Data sets: TU graphs, synthetic graphs, Spheres, images and shapes.
+
+Names are resolved lazily so that importing one loader does not import them all.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    # filled by the modules' data files: name -> module
+    "TUDataset": "topograph.data.tu",
+    "read_tu": "topograph.data.tu",
+    "cycles_dataset": "topograph.data.synthetic_graphs",
+    "necklaces_dataset": "topograph.data.synthetic_graphs",
+    "Spheres": "topograph.data.spheres",
+    "make_spheres": "topograph.data.spheres",
+    "Digits": "topograph.data.images",
+    "load_digits": "topograph.data.images",
+    "load_mnist": "topograph.data.images",
+    "load_fashion_mnist": "topograph.data.images",
+    "split_indices": "topograph.data.splits",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'topograph.data' has no attribute {name!r}")
