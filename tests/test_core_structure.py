@@ -105,3 +105,27 @@ def test_cuda_matches_cpu():
     da = rips_persistence(x).dim0.death
     db = rips_persistence(x.cuda()).dim0.death.cpu()
     assert torch.allclose(torch.sort(da, 0).values, torch.sort(db, 0).values)
+
+
+def test_triangles_are_rejected_by_graph_persistence():
+    mesh = trimesh.creation.icosphere(subdivisions=0)
+    cx = GraphBatch.from_trimesh(mesh)
+    with pytest.raises(ValueError, match="triangles"):
+        lower_star_persistence(torch.rand(cx.num_nodes), cx)
+
+
+def test_plot_diagrams_and_demo(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from topograph.cli import main
+    from topograph.plotting import plot_diagrams
+
+    r = rips_persistence(torch.randn(20, 2), max_dim=1)
+    ax = plot_diagrams([r.as_list(0)[0], r.as_list(1)[0]], title="t")
+    assert len(ax.collections) >= 2
+    with pytest.raises(ValueError, match="labels"):
+        plot_diagrams([r.as_list(0)[0]], labels=["a", "b"])
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "diagrams.png").stat().st_size > 1000
+    assert main(["demo", "--out", str(tmp_path), "--device", "nonsense"]) == 2

@@ -7,7 +7,7 @@ differentiable filtration tensors (:mod:`~topograph.core.diagram`).
 """
 from topograph.core.complex import GraphBatch, canonical_edges, canonical_faces
 from topograph.core.diagram import Diagram
-from topograph.core.filtration import lower_star, pairwise_distances
+from topograph.core.filtration import edge_lengths, lower_star, pairwise_distances
 from topograph.core.pairing.graph import GraphPairing, pair_graphs
 from topograph.core.pairing.rips import rips_dim1_pairs, rips_pairs
 from topograph.core.persistence import (
@@ -25,6 +25,7 @@ __all__ = [
     "RipsPersistence",
     "canonical_edges",
     "canonical_faces",
+    "edge_lengths",
     "lower_star",
     "lower_star_persistence",
     "pair_graphs",

@@ -51,3 +51,19 @@ def pairwise_distances(points: Tensor, exact: bool | None = None) -> Tensor:
         eye = torch.eye(n, dtype=torch.bool, device=points.device)
         dist = dist.masked_fill(eye, 0.0)
     return dist
+
+
+def edge_lengths(points: Tensor, edges: Tensor) -> Tensor:
+    """Euclidean lengths ``[..., m]`` of edges ``[..., m, 2]`` of point clouds ``[..., n, d]``.
+
+    Gathers only the paired coordinates, so forward and backward cost O(m d)
+    instead of the O(n^2) of differentiating a full distance matrix. Coincident
+    endpoints get length 0 and a zero (finite) gradient.
+    """
+    idx = edges.reshape(*edges.shape[:-2], -1)  # [..., 2m]
+    gathered = points.gather(-2, idx.unsqueeze(-1).expand(*idx.shape, points.shape[-1]))
+    pts = gathered.reshape(*edges.shape, points.shape[-1])
+    diff = pts[..., 0, :] - pts[..., 1, :]
+    sq = (diff * diff).sum(-1)
+    zero = sq <= 0
+    return torch.where(zero, torch.zeros_like(sq), torch.where(zero, torch.ones_like(sq), sq).sqrt())

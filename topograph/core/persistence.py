@@ -12,7 +12,7 @@ from torch import Tensor
 
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
-from topograph.core.filtration import lower_star_argmax, pairwise_distances
+from topograph.core.filtration import edge_lengths, lower_star_argmax, pairwise_distances
 from topograph.core.pairing.graph import pair_graphs
 from topograph.core.pairing.rips import rips_dim1_pairs, rips_pairs
 from topograph.core.validation import check_finite, check_float, check_same_device, check_tensor
@@ -51,7 +51,8 @@ class RipsPersistence:
 
     ``dim0`` has ``n`` rows per sample: the ``n - 1`` MST edges (birth 0) and one
     essential class. ``dim1`` (if computed) is gathered from giotto-ph's pairs.
-    ``distances`` is the differentiable ``[B, n, n]`` tensor the values come from.
+    ``distances`` is the ``[B, n, n]`` matrix the pairing used (the caller's tensor if
+    distances were given, else computed without gradient); ``mst_edges`` ``[B, n-1, 2]``.
     """
 
     dim0: Diagram
@@ -132,6 +133,9 @@ def lower_star_persistence(
         check_same_device(values=values, edge_index=edge_index, batch=batch)
         cx = GraphBatch.from_edge_index(edge_index, n, batch, num_graphs=num_graphs)
     check_same_device(values=values, edge_index=cx.edge_index)
+    if cx.faces is not None and cx.faces.shape[1]:
+        raise ValueError("lower_star_persistence computes graph persistence (vertices and edges); "
+                         "this complex has triangles, which would change dimension 1")
     if check:
         check_finite(vals, "values")
     k = vals.shape[1]
@@ -164,8 +168,19 @@ def lower_star_persistence(
     return GraphPersistence(dim0, dim1, cx)
 
 
+def _gather_lengths(pts: Tensor | None, dist: Tensor, edges: Tensor) -> Tensor:
+    """Differentiable lengths ``[B, m]`` of index pairs ``edges [B, m, 2]``.
+
+    From coordinates when we have them (O(m d) backward), else from the given matrices.
+    """
+    if pts is not None:
+        return edge_lengths(pts, edges)
+    n = dist.shape[-1]
+    return dist.reshape(dist.shape[0], n * n).gather(1, edges[..., 0] * n + edges[..., 1])
+
+
 def rips_persistence(
-    points: Tensor,
+    points: Tensor | None,
     max_dim: int = 0,
     *,
     distances: Tensor | None = None,
@@ -180,12 +195,17 @@ def rips_persistence(
         max_dim: 0 (MST, batched, any device) or 1 (adds giotto-ph's dimension 1 on the
             CPU: host copy and a loop over samples).
         distances: precomputed ``[n, n]`` / ``[B, n, n]`` distance matrices (differentiable).
-        essential: death convention for the one essential class of each sample.
+        essential: death convention for the one essential class of each sample
+            (``"max"``: the sample's largest distance).
         backend: pairing backend for dimension 0 (``"auto"``, ``"numba"``, ``"torch"``).
+        check: validate inputs (finite values).
 
     Returns:
-        :class:`RipsPersistence`. For a single cloud the batch has one sample.
+        :class:`RipsPersistence`. A single cloud is a batch of one sample. Values are
+        gathered from ``points`` (only the paired coordinates take part in backward)
+        or from ``distances``.
     """
+    pts = None
     if distances is None:
         check_float(points, "points")
         if points.dim() not in (2, 3):
@@ -195,7 +215,8 @@ def rips_persistence(
         if check:
             check_finite(points, "points")
         pts = points.unsqueeze(0) if points.dim() == 2 else points
-        dist = pairwise_distances(pts)
+        with torch.no_grad():
+            dist = pairwise_distances(pts.detach())
     else:
         check_float(distances, "distances")
         if distances.dim() not in (2, 3) or distances.shape[-1] != distances.shape[-2]:
@@ -210,17 +231,18 @@ def rips_persistence(
     if n == 0 or B == 0:
         raise ValueError("empty point cloud")
     device = dist.device
-    flat = dist.reshape(B, n * n)
     mst = rips_pairs(dist, backend=backend)  # [B, n-1, 2]
-    d_idx = mst[..., 0] * n + mst[..., 1]  # [B, n-1]
-    # Row layout per sample: n-1 finite pairs then the essential one.
-    death_idx = torch.cat([d_idx, torch.full((B, 1), -1, dtype=torch.long, device=device)], 1)
-    deaths = flat.gather(1, death_idx.clamp_min(0))
+    # Row layout per sample: the n-1 MST edges, then the essential class.
+    lengths = _gather_lengths(pts, dist, mst)
+    deaths = torch.cat([lengths, lengths.new_zeros(B, 1)], 1)
+    death_idx = torch.cat([mst[..., 0] * n + mst[..., 1],
+                           torch.full((B, 1), -1, dtype=torch.long, device=device)], 1)
     ess = death_idx < 0
     smax = None
     if essential == "max":
-        arg = flat.detach().argmax(1, keepdim=True)
-        smax = flat.gather(1, arg).expand(B, n)
+        arg = dist.detach().reshape(B, n * n).argmax(1)
+        far = torch.stack([arg // n, arg % n], -1)[:, None, :]  # [B, 1, 2]
+        smax = _gather_lengths(pts, dist, far).expand(B, n)
     deaths = apply_essential(deaths, ess, essential, smax)
     births = torch.zeros_like(deaths)
     batch = torch.arange(B, device=device).repeat_interleave(n)
@@ -230,13 +252,19 @@ def rips_persistence(
     dim1 = None
     if max_dim >= 1:
         pairs = rips_dim1_pairs(dist)
-        b_idx = torch.cat([p[0][:, 0] * n + p[0][:, 1] + s * n * n for s, p in enumerate(pairs)])
-        e_idx = torch.cat([p[1][:, 0] * n + p[1][:, 1] + s * n * n for s, p in enumerate(pairs)])
         sizes = torch.tensor([p[0].shape[0] for p in pairs], device=device)
-        allflat = dist.reshape(-1)
-        b1 = allflat[b_idx][:, None]
-        d1 = allflat[e_idx][:, None]
+        m = int(sizes.max()) if B else 0
+        # pad to [B, m, 2] so that values are gathered in one call, then drop the padding
+        be = torch.zeros((B, m, 2), dtype=torch.long, device=device)
+        de = torch.zeros((B, m, 2), dtype=torch.long, device=device)
+        for s, (b_e, d_e) in enumerate(pairs):
+            be[s, : len(b_e)] = b_e
+            de[s, : len(d_e)] = d_e
+        keep = torch.arange(m, device=device)[None, :] < sizes[:, None]
+        b1 = _gather_lengths(pts, dist, be)[keep][:, None]
+        d1 = _gather_lengths(pts, dist, de)[keep][:, None]
         dim1 = Diagram(1, b1, d1, torch.zeros_like(b1, dtype=torch.bool),
                        torch.arange(B, device=device).repeat_interleave(sizes),
-                       (b_idx % (n * n))[:, None], (e_idx % (n * n))[:, None], B, essential)
+                       (be[..., 0] * n + be[..., 1])[keep][:, None],
+                       (de[..., 0] * n + de[..., 1])[keep][:, None], B, essential)
     return RipsPersistence(dim0, dim1, dist, mst)

@@ -59,36 +59,56 @@ def lower_star_pairs_kernel(u, v, order, vrank):
     return death_edge, cycle
 
 
+@njit(cache=True)
+def _prim_one(d, out):
+    n = d.shape[0]
+    best = np.empty(n, dtype=d.dtype)
+    src = np.zeros(n, dtype=np.int64)
+    done = np.zeros(n, dtype=np.bool_)
+    done[0] = True
+    m = 0
+    for j in range(n):
+        best[j] = np.inf
+    for t in range(n - 1):
+        # one pass: relax the distances through the last vertex added and find the next one
+        row = d[m]
+        nxt = -1
+        mv = np.inf
+        for j in range(n):
+            if not done[j]:
+                r = row[j]
+                if r < best[j]:
+                    best[j] = r
+                    src[j] = m
+                if nxt < 0 or best[j] < mv:
+                    mv = best[j]
+                    nxt = j
+        m = nxt
+        done[m] = True
+        out[t, 0] = src[m]
+        out[t, 1] = m
+
+
+@njit(cache=True)
+def _prim_serial(dist, out):
+    for b in range(dist.shape[0]):
+        _prim_one(dist[b], out[b])
+
+
 @njit(cache=True, parallel=True)
-def prim_kernel(dist):
+def _prim_parallel(dist, out):
+    for b in prange(dist.shape[0]):
+        _prim_one(dist[b], out[b])
+
+
+def prim_kernel(dist: np.ndarray) -> np.ndarray:
     """Dense Prim minimum spanning tree for each distance matrix of ``dist [B, n, n]``.
 
-    O(n^2) per sample without sorting the n(n-1)/2 edges. Returns ``[B, n-1, 2]``
-    int64 edges (parent, child) in the order they were added.
+    O(n^2) per sample without sorting the n(n-1)/2 edges; samples run in parallel
+    threads (a single sample skips the thread pool). Returns ``[B, n-1, 2]`` int64
+    edges (tree vertex, new vertex) in the order they were added.
     """
     B, n, _ = dist.shape
     out = np.zeros((B, max(n - 1, 0), 2), dtype=np.int64)
-    for b in prange(B):
-        d = dist[b]
-        best = np.empty(n, dtype=dist.dtype)
-        src = np.zeros(n, dtype=np.int64)
-        done = np.zeros(n, dtype=np.bool_)
-        for j in range(n):
-            best[j] = d[0, j]
-        done[0] = True
-        for t in range(n - 1):
-            m = -1
-            mv = np.inf
-            for j in range(n):
-                if not done[j] and (m < 0 or best[j] < mv):
-                    mv = best[j]
-                    m = j
-            done[m] = True
-            out[b, t, 0] = src[m]
-            out[b, t, 1] = m
-            row = d[m]
-            for j in range(n):
-                if not done[j] and row[j] < best[j]:
-                    best[j] = row[j]
-                    src[j] = m
+    (_prim_parallel if B > 1 else _prim_serial)(dist, out)
     return out
