@@ -143,3 +143,11 @@ def test_bad_max_dim_and_distances():
         rips_persistence(torch.zeros(3, 2), max_dim=2)
     with pytest.raises(ValueError, match="distances"):
         rips_persistence(None, distances=torch.zeros(3, 4))
+
+
+def test_overflowing_coordinates_are_reported():
+    with pytest.raises(ValueError, match="overflow"):
+        rips_persistence(torch.tensor([[0.0, 0.0], [3e38, 3e38]]))
+    # the same points in float64 are fine
+    r = rips_persistence(torch.tensor([[0.0, 0.0], [3e38, 3e38]], dtype=torch.float64))
+    assert torch.isfinite(r.dim0.death[~r.dim0.essential]).all()

@@ -27,10 +27,14 @@ def lower_star_argmax(values: Tensor, simplices: Tensor, rank: Tensor) -> Tensor
     Ties are broken by ``rank`` (``[N, k]``, the vertex order used by the pairing),
     so the chosen vertex is the last of the simplex to enter the filtration.
     """
-    r = rank[simplices]  # [q, S, k]
-    pos = r.argmax(dim=0, keepdim=True)  # [1, S, k]
-    idx = simplices.unsqueeze(-1).expand_as(r)
-    return idx.gather(0, pos).squeeze(0)
+    best = simplices[0].unsqueeze(1).expand(-1, rank.shape[1])
+    best_rank = rank[simplices[0]]
+    for q in range(1, simplices.shape[0]):  # q <= 3: a select per vertex beats argmax
+        r = rank[simplices[q]]
+        later = r > best_rank
+        best = torch.where(later, simplices[q].unsqueeze(1), best)
+        best_rank = torch.where(later, r, best_rank)
+    return best
 
 
 def pairwise_distances(points: Tensor, exact: bool | None = None) -> Tensor:

@@ -217,6 +217,9 @@ def rips_persistence(
         pts = points.unsqueeze(0) if points.dim() == 2 else points
         with torch.no_grad():
             dist = pairwise_distances(pts.detach())
+        if check and dist.numel() and not bool(torch.isfinite(dist).all()):
+            raise ValueError(f"pairwise distances overflow {points.dtype}: the coordinates are too "
+                             "large, rescale the points or use float64")
     else:
         check_float(distances, "distances")
         if distances.dim() not in (2, 3) or distances.shape[-1] != distances.shape[-2]:

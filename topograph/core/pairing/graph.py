@@ -45,11 +45,10 @@ class GraphPairing:
 
 def vertex_rank(values: Tensor) -> Tensor:
     """``[N, k]`` rank of each vertex in the order ``(value, index)`` per filtration."""
-    n = values.shape[0]
-    order = torch.sort(values, dim=0, stable=True).indices
-    rank = torch.empty_like(order)
-    ar = torch.arange(n, device=values.device).unsqueeze(1).expand_as(order)
-    return rank.scatter_(0, order, ar)
+    vt = values.T.contiguous()  # sort along contiguous rows: much faster than dim 0
+    order = torch.sort(vt, dim=1, stable=True).indices
+    ar = torch.arange(vt.shape[1], device=values.device).expand_as(order)
+    return torch.empty_like(order).scatter_(1, order, ar).T
 
 
 def edge_order(rank: Tensor, edge_index: Tensor) -> Tensor:
@@ -58,8 +57,9 @@ def edge_order(rank: Tensor, edge_index: Tensor) -> Tensor:
     Edges are sorted by the rank of their last vertex (equivalent to sorting by
     the lower-star edge value with ties broken by vertex order), then by index.
     """
-    key = torch.maximum(rank[edge_index[0]], rank[edge_index[1]])  # [E, k]
-    return torch.sort(key.T, dim=1, stable=True).indices
+    rt = rank.T.contiguous()
+    key = torch.maximum(rt[:, edge_index[0]], rt[:, edge_index[1]])  # [k, E]
+    return torch.sort(key, dim=1, stable=True).indices
 
 
 def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_nodes: int,
