@@ -5,7 +5,7 @@ points, labelled "inf", so that they are visible instead of silently dropped.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -21,7 +21,7 @@ def _as_array(diagram) -> np.ndarray:
 def plot_diagrams(
     diagrams: Sequence | torch.Tensor | np.ndarray,
     labels: Sequence[str] | None = None,
-    ax=None,
+    ax: Any = None,
     title: str | None = None,
 ):
     """Draws one or several persistence diagrams (``[m, 2]`` birth/death arrays) on one axis.
