@@ -14,7 +14,7 @@ from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
 from topograph.core.filtration import edge_lengths, lower_star_argmax, pairwise_distances
 from topograph.core.pairing.graph import pair_graphs
-from topograph.core.pairing.rips import rips_dim1_pairs, rips_pairs
+from topograph.core.pairing.rips import rips_dim1_pairs, rips_pairs, rips_pairs_from_points
 from topograph.core.validation import check_finite, check_float, check_same_device, check_tensor
 
 
@@ -52,12 +52,13 @@ class RipsPersistence:
     ``dim0`` has ``n`` rows per sample: the ``n - 1`` MST edges (birth 0) and one
     essential class. ``dim1`` (if computed) is gathered from giotto-ph's pairs.
     ``distances`` is the ``[B, n, n]`` matrix the pairing used (the caller's tensor if
-    distances were given, else computed without gradient); ``mst_edges`` ``[B, n-1, 2]``.
+    distances were given, else computed without gradient; ``None`` when the CPU path
+    paired the coordinates directly); ``mst_edges`` ``[B, n-1, 2]``.
     """
 
     dim0: Diagram
     dim1: Diagram | None
-    distances: Tensor
+    distances: Tensor | None
     mst_edges: Tensor
 
     def diagram(self, dim: int) -> Diagram:
@@ -206,6 +207,7 @@ def rips_persistence(
         or from ``distances``.
     """
     pts = None
+    dist = None
     if distances is None:
         check_float(points, "points")
         if points.dim() not in (2, 3):
@@ -215,11 +217,15 @@ def rips_persistence(
         if check:
             check_finite(points, "points")
         pts = points.unsqueeze(0) if points.dim() == 2 else points
-        with torch.no_grad():
-            dist = pairwise_distances(pts.detach())
-        if check and dist.numel() and not bool(torch.isfinite(dist).all()):
-            raise ValueError(f"pairwise distances overflow {points.dtype}: the coordinates are too "
-                             "large, rescale the points or use float64")
+        B, n = pts.shape[0], pts.shape[1]
+        # The full distance matrix is only needed for dimension 1, the "max" convention,
+        # or the torch backend; the numba path runs Prim on the coordinates.
+        if max_dim >= 1 or essential == "max" or backend == "torch" or pts.device.type != "cpu":
+            with torch.no_grad():
+                dist = pairwise_distances(pts.detach())
+            if check and dist.numel() and not bool(torch.isfinite(dist).all()):
+                raise ValueError(f"pairwise distances overflow {points.dtype}: the coordinates are "
+                                 "too large, rescale the points or use float64")
     else:
         check_float(distances, "distances")
         if distances.dim() not in (2, 3) or distances.shape[-1] != distances.shape[-2]:
@@ -227,16 +233,22 @@ def rips_persistence(
         if check:
             check_finite(distances, "distances")
         dist = distances.unsqueeze(0) if distances.dim() == 2 else distances
+        B, n = dist.shape[0], dist.shape[1]
     if max_dim not in (0, 1):
         raise ValueError(f"max_dim must be 0 or 1, got {max_dim}")
     check_essential(essential)
-    B, n, _ = dist.shape
     if n == 0 or B == 0:
         raise ValueError("empty point cloud")
-    device = dist.device
-    mst = rips_pairs(dist, backend=backend)  # [B, n-1, 2]
+    device = (dist if dist is not None else pts).device
+    if dist is not None:
+        mst = rips_pairs(dist, backend=backend)  # [B, n-1, 2]
+    else:
+        mst = rips_pairs_from_points(pts, backend=backend)
     # Row layout per sample: the n-1 MST edges, then the essential class.
     lengths = _gather_lengths(pts, dist, mst)
+    if check and pts is not None and lengths.numel() and not bool(torch.isfinite(lengths).all()):
+        raise ValueError(f"distances overflow {pts.dtype}: the coordinates are too large, "
+                         "rescale the points or use float64")
     deaths = torch.cat([lengths, lengths.new_zeros(B, 1)], 1)
     death_idx = torch.cat([mst[..., 0] * n + mst[..., 1],
                            torch.full((B, 1), -1, dtype=torch.long, device=device)], 1)

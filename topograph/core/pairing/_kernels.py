@@ -112,3 +112,59 @@ def prim_kernel(dist: np.ndarray) -> np.ndarray:
     out = np.zeros((B, max(n - 1, 0), 2), dtype=np.int64)
     (_prim_parallel if B > 1 else _prim_serial)(dist, out)
     return out
+
+
+@njit(cache=True)
+def _prim_points_one(x, out):
+    """Prim on coordinates ``x [n, d]``: squared distances computed on the fly (no matrix)."""
+    n, dim = x.shape
+    best = np.empty(n, dtype=np.float64)
+    src = np.zeros(n, dtype=np.int64)
+    done = np.zeros(n, dtype=np.bool_)
+    done[0] = True
+    m = 0
+    for j in range(n):
+        best[j] = np.inf
+    for t in range(n - 1):
+        nxt = -1
+        mv = np.inf
+        for j in range(n):
+            if not done[j]:
+                r = 0.0
+                for c in range(dim):
+                    diff = x[m, c] - x[j, c]
+                    r += diff * diff
+                if r < best[j]:
+                    best[j] = r
+                    src[j] = m
+                if nxt < 0 or best[j] < mv:
+                    mv = best[j]
+                    nxt = j
+        m = nxt
+        done[m] = True
+        out[t, 0] = src[m]
+        out[t, 1] = m
+
+
+@njit(cache=True)
+def _prim_points_serial(x, out):
+    for b in range(x.shape[0]):
+        _prim_points_one(x[b], out[b])
+
+
+@njit(cache=True, parallel=True)
+def _prim_points_parallel(x, out):
+    for b in prange(x.shape[0]):
+        _prim_points_one(x[b], out[b])
+
+
+def prim_points_kernel(points: np.ndarray) -> np.ndarray:
+    """Euclidean minimum spanning trees of point clouds ``[B, n, d]`` without a distance matrix.
+
+    Same output as :func:`prim_kernel` on the clouds' distance matrices; squared
+    distances (same order, no square root) are computed in float64 as needed.
+    """
+    B, n, _ = points.shape
+    out = np.zeros((B, max(n - 1, 0), 2), dtype=np.int64)
+    (_prim_points_parallel if B > 1 else _prim_points_serial)(points, out)
+    return out

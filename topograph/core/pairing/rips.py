@@ -40,6 +40,26 @@ def rips_pairs(dist: Tensor, backend: str = "auto") -> Tensor:
     return out[0] if single else out
 
 
+def rips_pairs_from_points(points: Tensor, backend: str = "auto") -> Tensor:
+    """MST edges ``[B, n-1, 2]`` of point clouds ``[B, n, d]``.
+
+    The numba backend runs Prim directly on the coordinates (no ``n x n`` matrix is
+    stored); the torch backend builds the distance matrices and runs Borůvka.
+    """
+    if backend == "auto":
+        backend = "numba" if points.device.type == "cpu" else "torch"
+    with torch.no_grad():
+        if backend == "numba":
+            from topograph.core.pairing._kernels import prim_points_kernel
+
+            return torch.from_numpy(prim_points_kernel(np.ascontiguousarray(points.detach().numpy())))
+        if backend == "torch":
+            from topograph.core.filtration import pairwise_distances
+
+            return _boruvka(pairwise_distances(points.detach()))
+    raise ValueError(f"unknown backend {backend!r}; use 'auto', 'numba' or 'torch'")
+
+
 def _boruvka(d: Tensor) -> Tensor:
     B, n, _ = d.shape
     device = d.device
