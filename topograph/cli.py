@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as err:
-            if err.name == module:
+            if err.name and module.startswith(err.name):
                 continue  # module not available in this build
             raise
         p = sub.add_parser(name, help=help_text, description=help_text,
@@ -52,4 +52,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # `python -m topograph.cli`: run the imported module so that modules raising
+    # topograph.cli.UserError and this handler share one class.
+    from topograph.cli import main as _main
+
+    sys.exit(_main())

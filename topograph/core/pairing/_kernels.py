@@ -59,32 +59,34 @@ def lower_star_pairs_kernel(u, v, order, vrank):
     return death_edge, cycle
 
 
+# Prim keeps the unvisited vertices in a compact array (swap-remove), so step t
+# scans n - t entries instead of n: half the work of the textbook dense loop.
+
+
 @njit(cache=True)
 def _prim_one(d, out):
     n = d.shape[0]
-    best = np.empty(n, dtype=d.dtype)
+    best = np.full(n, np.inf)
     src = np.zeros(n, dtype=np.int64)
-    done = np.zeros(n, dtype=np.bool_)
-    done[0] = True
+    rem = np.arange(1, n)  # unvisited vertices
+    r = n - 1
     m = 0
-    for j in range(n):
-        best[j] = np.inf
     for t in range(n - 1):
-        # one pass: relax the distances through the last vertex added and find the next one
         row = d[m]
-        nxt = -1
+        arg = 0
         mv = np.inf
-        for j in range(n):
-            if not done[j]:
-                r = row[j]
-                if r < best[j]:
-                    best[j] = r
-                    src[j] = m
-                if nxt < 0 or best[j] < mv:
-                    mv = best[j]
-                    nxt = j
-        m = nxt
-        done[m] = True
+        for p in range(r):
+            j = rem[p]
+            w = row[j]
+            if w < best[j]:
+                best[j] = w
+                src[j] = m
+            if best[j] < mv or p == 0:
+                mv = best[j]
+                arg = p
+        m = rem[arg]
+        r -= 1
+        rem[arg] = rem[r]
         out[t, 0] = src[m]
         out[t, 1] = m
 
@@ -101,16 +103,26 @@ def _prim_parallel(dist, out):
         _prim_one(dist[b], out[b])
 
 
+# Waking the thread pool costs tens of microseconds (milliseconds on a loaded
+# machine): only worth it for enough work.
+PARALLEL_MIN_WORK = 1 << 20
+
+
+def _use_parallel(batch: int, work_per_item: int) -> bool:
+    return batch > 1 and batch * work_per_item >= PARALLEL_MIN_WORK
+
+
 def prim_kernel(dist: np.ndarray) -> np.ndarray:
     """Dense Prim minimum spanning tree for each distance matrix of ``dist [B, n, n]``.
 
-    O(n^2) per sample without sorting the n(n-1)/2 edges; samples run in parallel
-    threads (a single sample skips the thread pool). Returns ``[B, n-1, 2]`` int64
-    edges (tree vertex, new vertex) in the order they were added.
+    O(n^2) per sample without sorting the n(n-1)/2 edges; large batches run in
+    parallel threads. Only the order of the entries matters (squared or slightly
+    negative rounded distances are fine). Returns ``[B, n-1, 2]`` int64 edges
+    (tree vertex, new vertex) in the order they were added.
     """
     B, n, _ = dist.shape
     out = np.zeros((B, max(n - 1, 0), 2), dtype=np.int64)
-    (_prim_parallel if B > 1 else _prim_serial)(dist, out)
+    (_prim_parallel if _use_parallel(B, n * n) else _prim_serial)(dist, out)
     return out
 
 
@@ -118,30 +130,29 @@ def prim_kernel(dist: np.ndarray) -> np.ndarray:
 def _prim_points_one(x, out):
     """Prim on coordinates ``x [n, d]``: squared distances computed on the fly (no matrix)."""
     n, dim = x.shape
-    best = np.empty(n, dtype=np.float64)
+    best = np.full(n, np.inf)
     src = np.zeros(n, dtype=np.int64)
-    done = np.zeros(n, dtype=np.bool_)
-    done[0] = True
+    rem = np.arange(1, n)
+    r = n - 1
     m = 0
-    for j in range(n):
-        best[j] = np.inf
     for t in range(n - 1):
-        nxt = -1
+        arg = 0
         mv = np.inf
-        for j in range(n):
-            if not done[j]:
-                r = 0.0
-                for c in range(dim):
-                    diff = x[m, c] - x[j, c]
-                    r += diff * diff
-                if r < best[j]:
-                    best[j] = r
-                    src[j] = m
-                if nxt < 0 or best[j] < mv:
-                    mv = best[j]
-                    nxt = j
-        m = nxt
-        done[m] = True
+        for p in range(r):
+            j = rem[p]
+            w = 0.0
+            for c in range(dim):
+                diff = np.float64(x[m, c]) - np.float64(x[j, c])
+                w += diff * diff
+            if w < best[j]:
+                best[j] = w
+                src[j] = m
+            if best[j] < mv or p == 0:
+                mv = best[j]
+                arg = p
+        m = rem[arg]
+        r -= 1
+        rem[arg] = rem[r]
         out[t, 0] = src[m]
         out[t, 1] = m
 
@@ -164,7 +175,7 @@ def prim_points_kernel(points: np.ndarray) -> np.ndarray:
     Same output as :func:`prim_kernel` on the clouds' distance matrices; squared
     distances (same order, no square root) are computed in float64 as needed.
     """
-    B, n, _ = points.shape
+    B, n, d = points.shape
     out = np.zeros((B, max(n - 1, 0), 2), dtype=np.int64)
-    (_prim_points_parallel if B > 1 else _prim_points_serial)(points, out)
+    (_prim_points_parallel if _use_parallel(B, n * n * d) else _prim_points_serial)(points, out)
     return out

@@ -1,0 +1,6 @@
+"""`python -m topograph` runs the command line."""
+import sys
+
+from topograph.cli import main
+
+sys.exit(main())

@@ -1,0 +1,196 @@
+"""Training and evaluation of (topologically regularised) autoencoders and PCA."""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from topograph.topoae.metrics import quality_measures
+from topograph.topoae.models import (
+    LinearAutoencoder,
+    TopologicallyRegularizedAutoencoder,
+    image_autoencoder,
+    spheres_autoencoder,
+)
+
+MODELS = ("topoae", "ae", "linear", "pca")
+DATASETS = ("spheres", "digits")
+
+# Paper's best Spheres setting; digits uses common defaults.
+DATASET_DEFAULTS = {
+    "spheres": {"batch_size": 28, "lr": 2.73e-4, "lam": 0.43},
+    "digits": {"batch_size": 64, "lr": 1e-3, "lam": 1.0},
+}
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings (Adam with weight decay, early stopping on validation loss)."""
+
+    epochs: int = 100
+    batch_size: int = 28
+    lr: float = 2.73e-4
+    weight_decay: float = 1e-5
+    patience: int = 10
+    seed: int = 0
+    device: str = "cpu"
+    progress: bool = True
+
+
+@dataclass
+class History:
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    best_epoch: int = -1
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def load_splits(dataset: str, seed: int = 42) -> dict[str, tuple[Tensor, Tensor]]:
+    """``train`` / ``validation`` / ``test`` tensors ``(X, y)`` of a named data set."""
+    if dataset == "spheres":
+        from topograph.data.spheres import Spheres as cls
+        kw = {"seed": seed}
+    elif dataset == "digits":
+        from topograph.data.images import Digits as cls
+        kw = {}
+    else:
+        raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
+    out = {}
+    for split in ("train", "validation", "test"):
+        d = cls(split, **kw)
+        out[split] = (d.data, d.targets)
+    return out
+
+
+def build_model(kind: str, input_dim: int, lam: float, dataset: str = "spheres") -> nn.Module | None:
+    """The model for ``kind`` (``None`` for PCA, fitted separately)."""
+    if kind == "pca":
+        return None
+    if kind == "linear":
+        ae = LinearAutoencoder(input_dim)
+    elif kind in ("topoae", "ae"):
+        ae = spheres_autoencoder(input_dim) if dataset == "spheres" else image_autoencoder(input_dim)
+    else:
+        raise ValueError(f"unknown model {kind!r}; choose one of {', '.join(MODELS)}")
+    return TopologicallyRegularizedAutoencoder.from_autoencoder(ae, lam=0.0 if kind == "ae" else lam)
+
+
+def _batches(n: int, batch_size: int, generator: torch.Generator | None) -> list[Tensor]:
+    """Index batches; a trailing batch of fewer than 2 points is merged into the previous one."""
+    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    out = list(order.split(batch_size))
+    if len(out) > 1 and len(out[-1]) < 2:
+        out[-2] = torch.cat([out[-2], out.pop()])
+    return out
+
+
+def _epoch(model: nn.Module, X: Tensor, cfg: TrainConfig, opt: torch.optim.Optimizer | None,
+           generator: torch.Generator | None) -> float:
+    total, count = 0.0, 0
+    for idx in _batches(len(X), cfg.batch_size, generator):
+        xb = X[idx]
+        if opt is None:
+            with torch.no_grad():
+                loss, _ = model(xb)
+        else:
+            opt.zero_grad(set_to_none=True)
+            loss, _ = model(xb)
+            loss.backward()
+            opt.step()
+        total += float(loss.detach()) * len(idx)
+        count += len(idx)
+    return total / max(count, 1)
+
+
+def train_autoencoder(model: nn.Module, X_train: Tensor, X_val: Tensor | None, cfg: TrainConfig) -> History:
+    """Train ``model`` (returns ``(loss, parts)`` from ``model(x)``) and keep its best state.
+
+    Early stopping: stops after ``cfg.patience`` epochs without a lower validation
+    loss, then restores the best weights (the last ones without validation data).
+    """
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    device = torch.device(cfg.device)
+    model.to(device)
+    X_train = X_train.to(device)
+    X_val = X_val.to(device) if X_val is not None and len(X_val) >= 2 else None
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    hist, best, best_state, waited = History(), math.inf, None, 0
+    start = time.perf_counter()
+    bar = tqdm(range(cfg.epochs), desc="epochs", disable=not cfg.progress, leave=False)
+    for epoch in bar:
+        model.train()
+        hist.train_loss.append(_epoch(model, X_train, cfg, opt, gen))
+        if X_val is None:
+            continue
+        model.eval()
+        # fixed random batches: the splits are sorted by label, so in-order batches would
+        # each hold one sphere and give a meaningless topological term
+        val = _epoch(model, X_val, cfg, None, torch.Generator().manual_seed(cfg.seed))
+        hist.val_loss.append(val)
+        bar.set_postfix(train=f"{hist.train_loss[-1]:.4g}", val=f"{val:.4g}")
+        if val < best:
+            best, best_state, waited, hist.best_epoch = val, copy.deepcopy(model.state_dict()), 0, epoch
+        else:
+            waited += 1
+            if waited >= cfg.patience:
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    hist.seconds = time.perf_counter() - start
+    model.eval()
+    return hist
+
+
+@torch.no_grad()
+def embed(model: nn.Module, X: Tensor, batch_size: int = 2048) -> tuple[Tensor, Tensor]:
+    """Latent codes and reconstructions ``(Z, X_hat)`` on the CPU (eval mode)."""
+    model.eval()
+    device = next(model.parameters()).device
+    zs, xs = [], []
+    for xb in X.split(batch_size):
+        z = model.encode(xb.to(device))
+        zs.append(z.cpu())
+        xs.append(model.decode(z).reshape(len(xb), -1).cpu())
+    return torch.cat(zs), torch.cat(xs)
+
+
+def fit_pca(X_train: Tensor, X_eval: Tensor, dim: int = 2, seed: int = 0):
+    """Fit PCA on ``X_train``; return ``(Z, X_hat, pca)`` for ``X_eval``."""
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=dim, random_state=seed).fit(X_train.reshape(len(X_train), -1).numpy())
+    Xe = X_eval.reshape(len(X_eval), -1).numpy()
+    Z = pca.transform(Xe)
+    X_hat = pca.inverse_transform(Z)
+    return torch.from_numpy(np.asarray(Z, dtype=np.float32)), torch.from_numpy(np.asarray(X_hat, dtype=np.float32)), pca
+
+
+def run_experiment(dataset: str, kind: str, cfg: TrainConfig, lam: float,
+                   splits: dict | None = None, data_seed: int = 42) -> dict:
+    """Train (or fit) one model and evaluate it on the test split.
+
+    Returns a dict with ``metrics``, ``Z``, ``y`` (test), ``model`` (or the PCA
+    object) and ``history`` (``None`` for PCA).
+    """
+    splits = splits or load_splits(dataset, data_seed)
+    (Xtr, _), (Xva, _), (Xte, yte) = splits["train"], splits["validation"], splits["test"]
+    if kind == "pca":
+        Z, X_hat, model = fit_pca(torch.cat([Xtr, Xva]), Xte, seed=cfg.seed)
+        hist = None
+    else:
+        torch.manual_seed(cfg.seed)
+        model = build_model(kind, Xtr[0].numel(), lam, dataset)
+        hist = train_autoencoder(model, Xtr, Xva, cfg)
+        Z, X_hat = embed(model, Xte)
+    metrics = quality_measures(Xte, Z, X_hat)
+    return {"metrics": metrics, "Z": Z, "y": yte, "model": model, "history": hist}
