@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from topograph.distributed import setup
 from topograph.topoae.train import DATASET_DEFAULTS, DATASETS, MODELS, TrainConfig, run_experiment
 
 EXAMPLES = """examples:
@@ -99,6 +100,10 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     res = run_experiment(args.dataset, args.model, cfg, lam, data_seed=args.data_seed)
     seconds = time.perf_counter() - start
+    ctx = setup(args.device)
+    if not ctx.is_main:  # under torchrun only rank 0 writes the outputs
+        ctx.close()
+        return 0
     title = f"{args.model} on {args.dataset} (test)"
     save_latent_plot(res["Z"], res["y"], args.out / "latent.png", title)
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if not k.startswith("_")}
@@ -113,4 +118,5 @@ def run(args: argparse.Namespace) -> int:
     m = res["metrics"]
     print(f"{title}: KL_0.01={m['kl_0.01']:.4f} KL_0.1={m['kl_0.1']:.4f} "
           f"trust={m['trustworthiness']:.3f} recon={m['recon_mse']:.4f} ({seconds:.1f} s) -> {args.out}")
+    ctx.close()
     return 0

@@ -11,6 +11,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from topograph.distributed import DistContext, setup
 from topograph.topoae.metrics import quality_measures
 from topograph.topoae.models import (
     LinearAutoencoder,
@@ -93,10 +94,24 @@ def _batches(n: int, batch_size: int, generator: torch.Generator | None) -> list
     return out
 
 
+def rank_batches(batches: list[Tensor], ctx: DistContext) -> list[Tensor]:
+    """This rank's share of an epoch's batches: every ``world_size``-th batch.
+
+    All ranks draw the same permutation (same seed), and every rank gets the same
+    number of batches (a remainder is dropped) so that DDP's gradient all-reduce
+    never waits for a rank that has run out of data.
+    """
+    if not ctx.distributed:
+        return batches
+    usable = len(batches) // ctx.world_size * ctx.world_size
+    return batches[ctx.rank:usable:ctx.world_size]
+
+
 def _epoch(model: nn.Module, X: Tensor, cfg: TrainConfig, opt: torch.optim.Optimizer | None,
-           generator: torch.Generator | None) -> float:
+           generator: torch.Generator | None, ctx: DistContext | None = None) -> float:
+    ctx = ctx or DistContext()
     total, count = 0.0, 0
-    for idx in _batches(len(X), cfg.batch_size, generator):
+    for idx in rank_batches(_batches(len(X), cfg.batch_size, generator), ctx):
         xb = X[idx]
         if opt is None:
             with torch.no_grad():
@@ -108,7 +123,7 @@ def _epoch(model: nn.Module, X: Tensor, cfg: TrainConfig, opt: torch.optim.Optim
             opt.step()
         total += float(loss.detach()) * len(idx)
         count += len(idx)
-    return total / max(count, 1)
+    return ctx.mean(total / max(count, 1))
 
 
 def train_autoencoder(model: nn.Module, X_train: Tensor, X_val: Tensor | None, cfg: TrainConfig) -> History:
@@ -116,11 +131,17 @@ def train_autoencoder(model: nn.Module, X_train: Tensor, X_val: Tensor | None, c
 
     Early stopping: stops after ``cfg.patience`` epochs without a lower validation
     loss, then restores the best weights (the last ones without validation data).
+
+    Under ``torchrun`` every rank trains a DDP replica on its own share of the
+    batches (the topological term is computed per rank on its own mini-batch);
+    validation losses are averaged over ranks so that all ranks stop together.
     """
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
-    device = torch.device(cfg.device)
-    model.to(device)
+    ctx = setup(cfg.device)
+    device = ctx.device
+    module = model
+    model = ctx.wrap(model)
     X_train = X_train.to(device)
     X_val = X_val.to(device) if X_val is not None and len(X_val) >= 2 else None
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -129,25 +150,26 @@ def train_autoencoder(model: nn.Module, X_train: Tensor, X_val: Tensor | None, c
     bar = tqdm(range(cfg.epochs), desc="epochs", disable=not cfg.progress, leave=False)
     for epoch in bar:
         model.train()
-        hist.train_loss.append(_epoch(model, X_train, cfg, opt, gen))
+        hist.train_loss.append(_epoch(model, X_train, cfg, opt, gen, ctx))
         if X_val is None:
             continue
         model.eval()
         # fixed random batches: the splits are sorted by label, so in-order batches would
         # each hold one sphere and give a meaningless topological term
-        val = _epoch(model, X_val, cfg, None, torch.Generator().manual_seed(cfg.seed))
+        val = _epoch(model, X_val, cfg, None, torch.Generator().manual_seed(cfg.seed), ctx)
         hist.val_loss.append(val)
         bar.set_postfix(train=f"{hist.train_loss[-1]:.4g}", val=f"{val:.4g}")
         if val < best:
-            best, best_state, waited, hist.best_epoch = val, copy.deepcopy(model.state_dict()), 0, epoch
+            best, waited, hist.best_epoch = val, 0, epoch
+            best_state = copy.deepcopy(module.state_dict())
         else:
             waited += 1
             if waited >= cfg.patience:
                 break
     if best_state is not None:
-        model.load_state_dict(best_state)
+        module.load_state_dict(best_state)
     hist.seconds = time.perf_counter() - start
-    model.eval()
+    module.eval()
     return hist
 
 

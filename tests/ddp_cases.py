@@ -1,0 +1,34 @@
+"""Small training cases shared by the DDP worker and the single-process reference."""
+from __future__ import annotations
+
+import torch
+
+TOPOAE_SEED = 0
+
+
+def topoae_data() -> torch.Tensor:
+    g = torch.Generator().manual_seed(1)
+    return torch.randn(96, 6, generator=g)
+
+
+def topoae_model():
+    from topograph.topoae.models import LinearAutoencoder, TopologicallyRegularizedAutoencoder
+
+    torch.manual_seed(TOPOAE_SEED)
+    return TopologicallyRegularizedAutoencoder.from_autoencoder(LinearAutoencoder(6), lam=0.5)
+
+
+def topoae_config():
+    from topograph.topoae.train import TrainConfig
+
+    return TrainConfig(epochs=2, batch_size=16, lr=1e-2, seed=TOPOAE_SEED, progress=False)
+
+
+def run_case(task: str) -> dict:
+    if task == "topoae":
+        from topograph.topoae.train import train_autoencoder
+
+        model = topoae_model()
+        train_autoencoder(model, topoae_data(), None, topoae_config())
+        return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    raise ValueError(task)
