@@ -129,3 +129,23 @@ def test_plot_diagrams_and_demo(tmp_path):
     assert main(["demo", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "diagrams.png").stat().st_size > 1000
     assert main(["demo", "--out", str(tmp_path), "--device", "nonsense"]) == 2
+
+
+@pytest.mark.parametrize("n", [20, 2**21])  # integer-key and column-unique paths for faces
+def test_cleaning_numpy_and_torch_paths_agree(monkeypatch, n):
+    import itertools
+
+    import topograph.core.complex as cplx
+    from topograph.core import canonical_faces
+
+    g = torch.Generator().manual_seed(0)
+    e, f = torch.randint(0, 20, (2, 60), generator=g), torch.randint(0, 20, (3, 30), generator=g)
+    fc, ec = canonical_faces(f, n), canonical_edges(e, n, canonical_faces(f, n))
+    monkeypatch.setattr(cplx, "_use_numpy", lambda t: False)  # the device (torch) path
+    ft, et = canonical_faces(f, n), canonical_edges(e, n, canonical_faces(f, n))
+    assert torch.equal(fc, ft) and (fc[0] < fc[1]).all() and (fc[1] < fc[2]).all()
+    assert torch.equal(ec, et) and (ec[0] < ec[1]).all()
+    expected = ({tuple(sorted(p)) for p in e.T.tolist() if p[0] != p[1]}
+                | {tuple(sorted(p)) for t in fc.T.tolist() for p in itertools.combinations(t, 2)})
+    assert ec.shape[1] == len(expected)
+    assert {tuple(sorted(t)) for t in f.T.tolist() if len(set(t)) == 3} == set(map(tuple, fc.T.tolist()))

@@ -12,35 +12,75 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from topograph.core.validation import check_batch, check_index, check_same_device
 
 
-def canonical_edges(edge_index: Tensor, num_nodes: int) -> Tensor:
+def _use_numpy(t: Tensor) -> bool:
+    """Index bookkeeping of CPU tensors runs in numpy; other devices stay in torch."""
+    return t.device.type == "cpu"
+
+
+def _unique(key):
+    """Sorted unique values of a numpy array or tensor (sort + neighbour test).
+
+    On the CPU this runs in numpy: torch.unique / torch.sort hit a slow path for
+    the partly ordered keys of mesh edges (tens of ms for 45k keys).
+    """
+    if isinstance(key, np.ndarray):
+        s = np.sort(key)
+        return np.concatenate([s[:1], s[1:][s[1:] != s[:-1]]])
+    s = torch.sort(key).values
+    return torch.cat([s[:1], s[1:][s[1:] != s[:-1]]])
+
+
+def canonical_edges(edge_index: Tensor, num_nodes: int, faces: Tensor | None = None) -> Tensor:
     """Undirected, deduplicated edges ``[2, E]`` with ``u < v``, self-loops removed.
 
-    Edges are sorted by ``(u, v)``; with a sorted batch vector this keeps the edges
-    of each graph contiguous and in graph order.
+    ``faces`` (``[3, F]``), if given, contribute their three edges each. Edges are
+    sorted by ``(u, v)``; with a sorted batch vector this keeps the edges of each
+    graph contiguous and in graph order.
     """
-    if edge_index.numel() == 0:
-        return edge_index.new_zeros((2, 0), dtype=torch.long)
-    ei = edge_index.long()
-    u = torch.minimum(ei[0], ei[1])
-    v = torch.maximum(ei[0], ei[1])
+    device = edge_index.device
+    cpu = _use_numpy(edge_index)
+    xp = np if cpu else torch
+    parts = [edge_index.numpy() if cpu else edge_index] if edge_index.numel() else []
+    if faces is not None and faces.numel():
+        f = faces.numpy() if cpu else faces
+        parts += [f[[0, 1]], f[[1, 2]], f[[0, 2]]]
+    if not parts:
+        return torch.zeros((2, 0), dtype=torch.long, device=device)
+    e = np.concatenate(parts, axis=1).astype(np.int64) if cpu else torch.cat(parts, 1).long()
+    u, v = xp.minimum(e[0], e[1]), xp.maximum(e[0], e[1])
     keep = u != v
-    key = torch.unique(u[keep] * num_nodes + v[keep])  # sorted
-    return torch.stack([key // num_nodes, key % num_nodes])
+    key = _unique(u[keep] * num_nodes + v[keep])
+    out = xp.stack([key // num_nodes, key % num_nodes])
+    return torch.from_numpy(out) if cpu else out
 
 
-def canonical_faces(faces: Tensor) -> Tensor:
-    """Triangles ``[3, F]`` with sorted vertices, degenerate and duplicate ones removed."""
+def canonical_faces(faces: Tensor, num_nodes: int | None = None) -> Tensor:
+    """Triangles ``[3, F]`` with sorted vertices; degenerate (repeated vertex) and
+    duplicate triangles are removed."""
+    device = faces.device
     if faces.numel() == 0:
-        return faces.new_zeros((3, 0), dtype=torch.long)
-    f = torch.sort(faces.long(), dim=0).values
-    keep = (f[0] != f[1]) & (f[1] != f[2])
-    return torch.unique(f[:, keep], dim=1)
+        return torch.zeros((3, 0), dtype=torch.long, device=device)
+    cpu = _use_numpy(faces)
+    xp = np if cpu else torch
+    f = faces.numpy().astype(np.int64) if cpu else faces.long()
+    a, b, c = f[0], f[1], f[2]  # sort three rows with min/max (faster than a sort along dim 0)
+    lo, hi = xp.minimum(xp.minimum(a, b), c), xp.maximum(xp.maximum(a, b), c)
+    f = xp.stack([lo, a + b + c - lo - hi, hi])
+    f = f[:, (f[0] != f[1]) & (f[1] != f[2])]
+    n = int(num_nodes) if num_nodes is not None else (int(f.max()) + 1 if f.shape[1] else 1)
+    if n ** 3 < 2**62:  # one integer key per triangle
+        key = _unique((f[0] * n + f[1]) * n + f[2])
+        f = xp.stack([key // (n * n), (key // n) % n, key % n])
+    else:
+        f = np.unique(f, axis=1) if cpu else torch.unique(f, dim=1)
+    return torch.from_numpy(np.ascontiguousarray(f)) if cpu else f
 
 
 def edges_of_faces(faces: Tensor) -> Tensor:
@@ -99,9 +139,8 @@ class GraphBatch:
         num_graphs = check_batch(batch, num_nodes, num_graphs)
         if faces is not None:
             check_index(faces, "faces", num_nodes, rows=3)
-            faces = canonical_faces(faces)
-            edge_index = torch.cat([edge_index.long(), edges_of_faces(faces)], dim=1)
-        return cls(batch.long(), canonical_edges(edge_index, num_nodes), num_graphs, faces)
+            faces = canonical_faces(faces, num_nodes)
+        return cls(batch.long(), canonical_edges(edge_index, num_nodes, faces), num_graphs, faces)
 
     @classmethod
     def from_pyg(cls, data: Any) -> "GraphBatch":

@@ -11,6 +11,8 @@ _EXPORTS: dict[str, str] = {
     # filled by the modules' data files: name -> module
     "TUDataset": "topograph.data.tu",
     "read_tu": "topograph.data.tu",
+    "TUFormatError": "topograph.data.tu",
+    "stratified_kfold": "topograph.data.tu",
     "cycles_dataset": "topograph.data.synthetic_graphs",
     "necklaces_dataset": "topograph.data.synthetic_graphs",
     "Spheres": "topograph.data.spheres",
@@ -20,6 +22,14 @@ _EXPORTS: dict[str, str] = {
     "load_mnist": "topograph.data.images",
     "load_fashion_mnist": "topograph.data.images",
     "split_indices": "topograph.data.splits",
+    "SHAPE_CLASSES": "topograph.data.shapes",
+    "make_shapes": "topograph.data.shapes",
+    "make_shape_mesh": "topograph.data.shapes",
+    "mesh_to_data": "topograph.data.shapes",
+    "digits_point_clouds": "topograph.data.digits",
+    "digits_grid_graphs": "topograph.data.digits",
+    "load_mesh": "topograph.data.meshes",
+    "load_mesh_folder": "topograph.data.meshes",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,0 +1,92 @@
+"""The (differentiable) Euler characteristic transform of point clouds, graphs and meshes.
+
+Axis order, used everywhere in ``topograph.ect``: an ECT image is
+``[B, resolution, T]`` = (sample, threshold, direction). Row ``r`` is the
+threshold ``t_r`` (evenly spaced in ``[-radius, radius]``, increasing), column
+``j`` is the direction ``directions[j]``.
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from topograph.ect._inputs import Complex, check_config, prepare
+from topograph.ect._kernel import exact_ect, sigmoid_ect
+
+__all__ = ["ect", "thresholds", "simplex_groups"]
+
+
+def thresholds(resolution: int, radius: float = 1.0, *, device=None, dtype=None) -> Tensor:
+    """The ``resolution`` thresholds evenly spaced in ``[-radius, radius]`` (both ends included)."""
+    check_config(resolution, radius, None)
+    return torch.linspace(-float(radius), float(radius), resolution, device=device, dtype=dtype)
+
+
+def simplex_groups(cx: Complex) -> list[tuple[Tensor, Tensor, float]]:
+    """Groups (simplices [S, k] as vertex ids, sample id [S], sign (-1)^dim) of the complex.
+
+    A simplex's height in direction v is the max of its vertices' heights ``x @ v``;
+    the kernels compute it on the fly from the vertex heights.
+    """
+    n = cx.x.shape[0]
+    groups = [(torch.arange(n, device=cx.x.device)[:, None], cx.batch, 1.0)]
+    if cx.edges.shape[1]:
+        groups.append((cx.edges.T.contiguous(), cx.batch[cx.edges[0]], -1.0))
+    if cx.faces.shape[1]:
+        groups.append((cx.faces.T.contiguous(), cx.batch[cx.faces[0]], 1.0))
+    return groups
+
+
+def ect(
+    x: Tensor,
+    directions: Tensor,
+    *,
+    edge_index: Tensor | None = None,
+    faces: Tensor | None = None,
+    batch: Tensor | None = None,
+    num_samples: int | None = None,
+    resolution: int = 64,
+    radius: float = 1.0,
+    scale: float | None = None,
+    normalize: bool = False,
+) -> Tensor:
+    """Euler characteristic transform, one image ``[resolution, T]`` per sample.
+
+    ``ECT[b, r, j] = sum over simplices s of sample b of (-1)^dim(s) * step(t_r - h_s(v_j))``
+    with ``h_s(v) = max over the vertices of s of <x, v>`` and ``step(u) = [u >= 0]``
+    (a simplex counts once its height is at or below the threshold).
+
+    Args:
+        x: ``[N, d]`` float vertex coordinates (all samples stacked).
+        directions: ``[T, d]``, one direction per row (used as given; unit rows
+            are usual, see :mod:`topograph.ect.directions`).
+        edge_index: optional ``[2, E]`` edges, any orientation; duplicates and
+            self-loops are removed.
+        faces: optional ``[3, F]`` triangles; their edges are added to the complex
+            (duplicates and degenerate triangles with a repeated vertex are dropped).
+        batch: optional ``[N]`` PyG-style sample id of each vertex.
+        num_samples: number of samples B; pass it with ``batch`` to avoid a host sync.
+        resolution: number of thresholds R (>= 2), evenly spaced in ``[-radius, radius]``.
+        radius: threshold range; shapes should fit in the ball of this radius.
+        scale: ``None`` for the exact ECT (no gradient); a positive number replaces
+            the step by ``sigmoid(scale * u)``, differentiable w.r.t. ``x`` and
+            ``directions``. Equal to the dense formula to float precision, but never
+            builds the ``[R, S, T]`` tensor (see :mod:`topograph.ect._kernel`).
+        normalize: divide each sample's image by its own max absolute value.
+
+    Returns:
+        ``[B, resolution, T]`` tensor (sample, threshold, direction), dtype of ``x``.
+    """
+    check_config(resolution, radius, scale)
+    cx = prepare(x, directions, edge_index, faces, batch, num_samples)
+    thr = thresholds(resolution, radius, device=cx.x.device, dtype=cx.x.dtype)
+    if cx.x.shape[0] == 0:
+        img = cx.x.new_zeros(cx.num_samples, resolution, cx.directions.shape[0])
+    elif scale is None:
+        with torch.no_grad():
+            img = exact_ect(cx.x @ cx.directions.T, simplex_groups(cx), thr, cx.num_samples)
+    else:
+        img = sigmoid_ect(cx.x @ cx.directions.T, simplex_groups(cx), thr, cx.num_samples, scale, radius)
+    if normalize:
+        img = img / img.abs().amax(dim=(1, 2), keepdim=True).clamp_min(torch.finfo(img.dtype).tiny)
+    return img
