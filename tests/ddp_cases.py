@@ -24,11 +24,29 @@ def topoae_config():
     return TrainConfig(epochs=2, batch_size=16, lr=1e-2, seed=TOPOAE_SEED, progress=False)
 
 
+def ect_data():
+    g = torch.Generator().manual_seed(2)
+    return torch.randn(40, 8, 6, generator=g), torch.randint(0, 3, (40,), generator=g)
+
+
+def ect_config():
+    from topograph.ect.train import ECTConfig
+
+    return ECTConfig(resolution=8, num_directions=6, hidden=16, dropout=0.0, epochs=2, batch_size=8, lr=1e-2,
+                     seed=0, progress=False)
+
+
 def run_case(task: str) -> dict:
     if task == "topoae":
         from topograph.topoae.train import train_autoencoder
 
         model = topoae_model()
         train_autoencoder(model, topoae_data(), None, topoae_config())
+        return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    if task == "ect":
+        from topograph.ect.train import fit
+
+        x, y = ect_data()
+        model = fit(x, y, 3, ect_config(), torch.device("cpu"))
         return {k: v.detach().clone() for k, v in model.state_dict().items()}
     raise ValueError(task)

@@ -36,7 +36,7 @@ def _torchrun(task: str, out: Path) -> list[dict]:
 
 def _topoae_reference() -> dict:
     from topograph.distributed import DistContext
-    from topograph.topoae.train import _batches, rank_batches
+    from topograph.topoae.train import _batches
 
     model = ddp_cases.topoae_model()
     cfg = ddp_cases.topoae_config()
@@ -47,7 +47,7 @@ def _topoae_reference() -> dict:
     model.train()
     for _ in range(cfg.epochs):
         batches = _batches(len(X), cfg.batch_size, gen)
-        shards = [rank_batches(batches, DistContext(rank=r, world_size=2)) for r in range(2)]
+        shards = [DistContext(rank=r, world_size=2).shard(batches) for r in range(2)]
         for b0, b1 in zip(*shards):
             opt.zero_grad()
             loss = (model(X[b0])[0] + model(X[b1])[0]) / 2
@@ -68,3 +68,37 @@ def test_topoae_ddp_two_ranks(tmp_path):
         assert torch.allclose(r0[k], ref[k], atol=1e-5), f"{k}: DDP and single process differ"
         moved |= not torch.allclose(ref[k], start[k])
     assert moved, "training did not change the parameters"
+
+
+def _ect_reference() -> dict:
+    from topograph.distributed import DistContext
+    from topograph.ect.classifier import ECTClassifier
+
+    cfg = ddp_cases.ect_config()
+    x, y = ddp_cases.ect_data()
+    torch.manual_seed(cfg.seed)
+    model = ECTClassifier(3, cfg.resolution, x.shape[2], hidden=cfg.hidden, kind=cfg.model,
+                          direction_pool=cfg.direction_pool, dropout=cfg.dropout)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.epochs)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    model.train()
+    for _ in range(cfg.epochs):
+        batches = list(torch.randperm(len(x), generator=gen).split(cfg.batch_size))
+        shards = [DistContext(rank=r, world_size=2).shard(batches) for r in range(2)]
+        for b0, b1 in zip(*shards):
+            loss = sum(torch.nn.functional.cross_entropy(model(x[b]), y[b]) for b in (b0, b1)) / 2
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        sched.step()
+    return model.state_dict()
+
+
+@pytest.mark.slow
+def test_ect_ddp_two_ranks(tmp_path):
+    r0, r1 = _torchrun("ect", tmp_path)
+    ref = _ect_reference()
+    for k in ref:
+        assert torch.equal(r0[k], r1[k]), f"ranks differ in {k}"
+        assert torch.allclose(r0[k], ref[k], atol=1e-5), f"{k}: DDP and single process differ"

@@ -58,6 +58,18 @@ class DistContext:
         return DistributedSampler(dataset, num_replicas=self.world_size, rank=self.rank,
                                   shuffle=shuffle, seed=seed, drop_last=drop_last)
 
+    def shard(self, batches: list) -> list:
+        """This rank's share of an epoch's batches: every ``world_size``-th batch.
+
+        All ranks must draw the same batches (same seed). Every rank gets the same
+        number of batches (a remainder is dropped) so that DDP's gradient
+        all-reduce never waits for a rank that has run out of data.
+        """
+        if not self.distributed:
+            return batches
+        usable = len(batches) // self.world_size * self.world_size
+        return batches[self.rank:usable:self.world_size]
+
     def mean(self, value: float | torch.Tensor) -> float:
         """Average of a scalar over ranks (for logging and early stopping decisions)."""
         if not self.distributed:

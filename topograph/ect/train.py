@@ -12,6 +12,7 @@ from torch import Tensor, nn
 from torch_geometric.data import Batch, Data
 from tqdm.auto import tqdm
 
+from topograph.distributed import setup
 from topograph.ect.classifier import ECTClassifier
 from topograph.ect.directions import circle_directions, sphere_directions
 from topograph.ect.transform import ect
@@ -36,6 +37,7 @@ class ECTConfig:
     model: str = "cnn"
     direction_pool: str | None = None  # None | max | mean (see ECTClassifier)
     hidden: int = 128
+    dropout: float = 0.1
     epochs: int = 40
     batch_size: int = 32
     lr: float = 3e-3
@@ -108,10 +110,17 @@ def _accuracy(model: nn.Module, x: Tensor, y: Tensor, device: torch.device, bs: 
 
 
 def fit(x_train: Tensor, y_train: Tensor, num_classes: int, cfg: ECTConfig, device: torch.device) -> ECTClassifier:
-    """Train an :class:`ECTClassifier` with Adam and cross-entropy."""
+    """Train an :class:`ECTClassifier` with Adam and cross-entropy.
+
+    Under ``torchrun`` the model is wrapped in DDP and every rank trains on its own
+    share of each epoch's batches (same permutation on all ranks).
+    """
     torch.manual_seed(cfg.seed)
-    model = ECTClassifier(num_classes, cfg.resolution, x_train.shape[2], hidden=cfg.hidden, kind=cfg.model,
-                          direction_pool=cfg.direction_pool).to(device)
+    ctx = setup(device)
+    module = ECTClassifier(num_classes, cfg.resolution, x_train.shape[2], hidden=cfg.hidden, kind=cfg.model,
+                           direction_pool=cfg.direction_pool, dropout=cfg.dropout)
+    model = ctx.wrap(module)  # DDP under torchrun: each rank trains on its share of the batches
+    device = ctx.device
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(cfg.epochs, 1))
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -120,16 +129,15 @@ def fit(x_train: Tensor, y_train: Tensor, num_classes: int, cfg: ECTConfig, devi
         model.train()
         perm = torch.randperm(len(x_train), generator=gen)
         total = 0.0
-        for i in range(0, len(perm), cfg.batch_size):
-            j = perm[i : i + cfg.batch_size]
+        for j in ctx.shard(list(perm.split(cfg.batch_size))):
             loss = nn.functional.cross_entropy(model(x_train[j].to(device)), y_train[j].to(device))
             opt.zero_grad()
             loss.backward()
             opt.step()
             total += float(loss.detach()) * len(j)
         sched.step()
-        bar.set_postfix(loss=f"{total / len(perm):.4f}")
-    return model
+        bar.set_postfix(loss=f"{ctx.mean(total / len(perm) * ctx.world_size):.4f}")
+    return module
 
 
 def run_experiment(cfg: ECTConfig, out_dir: Path | None = None) -> dict[str, Any]:
@@ -160,7 +168,7 @@ def run_experiment(cfg: ECTConfig, out_dir: Path | None = None) -> dict[str, Any
         "classes": names,
         "config": asdict(cfg),
     }
-    if out_dir is not None:
+    if out_dir is not None and setup(cfg.device).is_main:  # under torchrun only rank 0 writes
         from topograph.ect.plots import save_examples
 
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -94,24 +94,11 @@ def _batches(n: int, batch_size: int, generator: torch.Generator | None) -> list
     return out
 
 
-def rank_batches(batches: list[Tensor], ctx: DistContext) -> list[Tensor]:
-    """This rank's share of an epoch's batches: every ``world_size``-th batch.
-
-    All ranks draw the same permutation (same seed), and every rank gets the same
-    number of batches (a remainder is dropped) so that DDP's gradient all-reduce
-    never waits for a rank that has run out of data.
-    """
-    if not ctx.distributed:
-        return batches
-    usable = len(batches) // ctx.world_size * ctx.world_size
-    return batches[ctx.rank:usable:ctx.world_size]
-
-
 def _epoch(model: nn.Module, X: Tensor, cfg: TrainConfig, opt: torch.optim.Optimizer | None,
            generator: torch.Generator | None, ctx: DistContext | None = None) -> float:
     ctx = ctx or DistContext()
     total, count = 0.0, 0
-    for idx in rank_batches(_batches(len(X), cfg.batch_size, generator), ctx):
+    for idx in ctx.shard(_batches(len(X), cfg.batch_size, generator)):
         xb = X[idx]
         if opt is None:
             with torch.no_grad():
