@@ -22,8 +22,10 @@ class ECTTransform(BaseTransform):
 
     Args:
         directions: ``[T, d]`` directions (default: 64 seeded random ones in 3-D).
-        resolution, radius, scale, normalize: as in :func:`topograph.ect.ect`
-            (``scale=None``, the exact ECT, is the natural choice for precomputing).
+        resolution: number of thresholds, as in :func:`topograph.ect.ect`.
+        radius: threshold range, as in :func:`topograph.ect.ect`.
+        scale: ``None`` (exact ECT, the natural choice for precomputing) or a sigmoid scale.
+        normalize: per-sample normalisation, as in :func:`topograph.ect.ect`.
     """
 
     def __init__(
