@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch import nn
 
+from topograph.checkpoint import load_checkpoint
 from topograph.cli import main
 from topograph.topoae.models import (
     LinearAutoencoder,
@@ -67,8 +68,8 @@ def test_cli_smoke(tmp_path, capsys):
                 "rmse", "recon_mse"):
         assert key in report["metrics"]
     assert (out / "latent.png").stat().st_size > 1000
-    ckpt = torch.load(out / "checkpoint.pt", weights_only=False)
-    assert ckpt["model"] == "linear" and "state_dict" in ckpt
+    ckpt = load_checkpoint(out / "checkpoint.pt", kind="topoae")  # weights_only load
+    assert ckpt["config"]["model"] == "linear" and "state_dict" in ckpt
     assert main(["topoae", "--dataset", "digits", "--model", "pca", "--out", str(tmp_path / "pca")]) == 0
     assert "KL_0.1" in capsys.readouterr().out
 

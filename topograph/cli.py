@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         print(f"topograph {args.command}: error: {err}", file=sys.stderr)
         return 2
-    except FileNotFoundError as err:
+    except OSError as err:  # missing data files, unwritable --out, ...
         print(f"topograph {args.command}: error: {err}", file=sys.stderr)
         return 2
 

@@ -11,10 +11,29 @@ import numpy as np
 import torch
 
 
-def _as_array(diagram) -> np.ndarray:
+def _as_array(diagram, i: int = 0) -> np.ndarray:
+    """``[m, 2]`` float array of one diagram; rejects what would plot silently wrong."""
+    name = f"diagram {i}"
     if isinstance(diagram, torch.Tensor):
-        diagram = diagram.detach().cpu().numpy()
-    arr = np.asarray(diagram, dtype=float).reshape(-1, 2)
+        if diagram.device.type == "meta":
+            raise ValueError(f"{name} is on the meta device, which holds no data")
+        diagram = diagram.detach().cpu().float().numpy() if diagram.dtype in (
+            torch.float16, torch.bfloat16) else diagram.detach().cpu().numpy()
+    try:
+        arr = np.asarray(diagram, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an [m, 2] array of (birth, death) numbers, "
+                        f"got {type(diagram).__name__} ({err})") from None
+    if arr.size == 0:
+        return arr.reshape(0, 2)
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValueError(f"{name} must have shape [m, 2] (birth, death), got {list(arr.shape)}")
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN values")
+    if not np.isfinite(arr[:, 0]).all():
+        raise ValueError(f"{name} has infinite births; births must be finite")
+    if (arr[:, 1] == -np.inf).any():
+        raise ValueError(f"{name} has deaths at -inf; only essential classes (+inf) may be infinite")
     return arr
 
 
@@ -38,7 +57,12 @@ def plot_diagrams(
 
     if isinstance(diagrams, (torch.Tensor, np.ndarray)):
         diagrams = [diagrams]
-    arrays = [_as_array(d) for d in diagrams]
+    if diagrams is None or isinstance(diagrams, (str, bytes)) or not hasattr(diagrams, "__iter__"):
+        raise TypeError(f"diagrams must be an [m, 2] array/tensor or a list of them, "
+                        f"got {type(diagrams).__name__}")
+    arrays = [_as_array(d, i) for i, d in enumerate(diagrams)]
+    if not arrays:
+        raise ValueError("no diagrams to plot (empty list)")
     labels = list(labels) if labels is not None else [f"H{i}" for i in range(len(arrays))]
     if len(labels) != len(arrays):
         raise ValueError(f"{len(labels)} labels for {len(arrays)} diagrams")

@@ -16,7 +16,15 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from topograph.core.validation import check_batch, check_index, check_same_device
+from topograph.core.validation import (
+    check_batch,
+    check_count,
+    check_edges_within_graphs,
+    check_has_data,
+    check_index,
+    check_same_device,
+    check_tensor,
+)
 
 
 def _use_numpy(t: Tensor) -> bool:
@@ -131,14 +139,22 @@ class GraphBatch:
         Faces, if given, also contribute their edges, so a mesh given only by its
         triangles is a valid complex.
         """
-        check_index(edge_index, "edge_index", num_nodes, rows=2)
+        num_nodes = check_count(num_nodes, "num_nodes")
+        check_tensor(edge_index, "edge_index")
         check_same_device(edge_index=edge_index, batch=batch, faces=faces)
+        check_has_data(edge_index=edge_index, batch=batch, faces=faces)
+        check_index(edge_index, "edge_index", num_nodes, rows=2)
+        given_batch = batch is not None
         if batch is None:
             batch = torch.zeros(num_nodes, dtype=torch.long, device=edge_index.device)
             num_graphs = 1 if num_graphs is None else num_graphs
         num_graphs = check_batch(batch, num_nodes, num_graphs)
+        if given_batch:
+            check_edges_within_graphs(edge_index, batch)
         if faces is not None:
             check_index(faces, "faces", num_nodes, rows=3)
+            if given_batch:
+                check_edges_within_graphs(faces, batch, "faces")
             faces = canonical_faces(faces, num_nodes)
         return cls(batch.long(), canonical_edges(edge_index, num_nodes, faces), num_graphs, faces)
 

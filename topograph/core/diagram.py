@@ -27,8 +27,10 @@ def check_essential(essential: Essential) -> None:
     if isinstance(essential, str):
         if essential not in ("inf", "max"):
             raise ValueError(f"essential must be 'inf', 'max' or a float, got {essential!r}")
-    elif not isinstance(essential, (int, float)):
+    elif isinstance(essential, bool) or not isinstance(essential, (int, float)):
         raise TypeError(f"essential must be 'inf', 'max' or a float, got {type(essential).__name__}")
+    elif essential != essential:
+        raise ValueError("essential must be 'inf', 'max' or a float, got NaN")
 
 
 def apply_essential(death: Tensor, essential_mask: Tensor, essential: Essential,

@@ -46,6 +46,9 @@ def pairwise_distances(points: Tensor, exact: bool | None = None) -> Tensor:
     but only accurate to rounding. ``None`` picks exact for ``d <= 16``. Both give
     finite (zero) gradients at coincident points, and the diagonal is exactly 0.
     """
+    if points.dtype in (torch.float16, torch.bfloat16):
+        # cdist has no half-precision CPU kernel: compute in float32, return the input dtype
+        return pairwise_distances(points.float(), exact).to(points.dtype)
     if exact is None:
         exact = points.shape[-1] <= 16
     mode = "donot_use_mm_for_euclid_dist" if exact else "use_mm_for_euclid_dist"

@@ -15,7 +15,13 @@ from topograph.core.diagram import Diagram, Essential, apply_essential, check_es
 from topograph.core.filtration import edge_lengths, lower_star_argmax, pairwise_distances
 from topograph.core.pairing.graph import pair_graphs
 from topograph.core.pairing.rips import rips_dim1_pairs, rips_pairs, rips_pairs_from_points
-from topograph.core.validation import check_finite, check_float, check_same_device, check_tensor
+from topograph.core.validation import (
+    check_finite,
+    check_float,
+    check_has_data,
+    check_same_device,
+    check_tensor,
+)
 
 
 @dataclass
@@ -122,6 +128,8 @@ def lower_star_persistence(
     n = vals.shape[0]
     if n == 0:
         raise ValueError("empty batch: values has no vertices")
+    if vals.shape[1] == 0:
+        raise ValueError(f"values has shape {list(values.shape)}: no filtrations (k = 0)")
     check_essential(essential)
     if isinstance(edge_index, GraphBatch):
         cx = edge_index
@@ -132,8 +140,10 @@ def lower_star_persistence(
         if batch is not None:
             check_tensor(batch, "batch")
         check_same_device(values=values, edge_index=edge_index, batch=batch)
+        check_has_data(values=values)
         cx = GraphBatch.from_edge_index(edge_index, n, batch, num_graphs=num_graphs)
     check_same_device(values=values, edge_index=cx.edge_index)
+    check_has_data(values=values)
     if cx.faces is not None and cx.faces.shape[1]:
         raise ValueError("lower_star_persistence computes graph persistence (vertices and edges); "
                          "this complex has triangles, which would change dimension 1")
@@ -180,6 +190,21 @@ def _gather_lengths(pts: Tensor | None, dist: Tensor, edges: Tensor) -> Tensor:
     return dist.reshape(dist.shape[0], n * n).gather(1, edges[..., 0] * n + edges[..., 1])
 
 
+def _check_distance_matrix(d: Tensor) -> None:
+    """Rips needs non-negative, symmetric matrices (up to rounding)."""
+    if not d.numel():
+        return
+    scale = d.abs().amax()
+    asym = (d - d.transpose(-1, -2)).abs().amax()
+    neg, bad_sym = (d.amin() < 0), asym > 1e-5 * scale
+    if bool(neg):
+        raise ValueError("distances contain negative entries; a Rips filtration needs "
+                         "non-negative distances")
+    if bool(bad_sym):
+        raise ValueError(f"distances are not symmetric (largest |d[i, j] - d[j, i]| = "
+                         f"{float(asym):.3g}); pass a distance matrix")
+
+
 def rips_persistence(
     points: Tensor | None,
     max_dim: int = 0,
@@ -214,6 +239,7 @@ def rips_persistence(
             raise ValueError(f"points must have shape [n, d] or [B, n, d], got {list(points.shape)}")
         if points.shape[-1] == 0:
             raise ValueError("points have dimension 0")
+        check_has_data(points=points)
         if check:
             check_finite(points, "points")
         pts = points.unsqueeze(0) if points.dim() == 2 else points
@@ -230,8 +256,10 @@ def rips_persistence(
         check_float(distances, "distances")
         if distances.dim() not in (2, 3) or distances.shape[-1] != distances.shape[-2]:
             raise ValueError(f"distances must be [n, n] or [B, n, n], got {list(distances.shape)}")
+        check_has_data(distances=distances)
         if check:
             check_finite(distances, "distances")
+            _check_distance_matrix(distances)
         dist = distances.unsqueeze(0) if distances.dim() == 2 else distances
         B, n = dist.shape[0], dist.shape[1]
     if max_dim not in (0, 1):

@@ -9,6 +9,7 @@ them in a tight loop.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -17,6 +18,26 @@ def check_tensor(x: object, name: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
     return x
+
+
+def check_has_data(**tensors: Tensor | None) -> None:
+    """Tensors on the ``meta`` device have shapes but no values: nothing can be computed."""
+    for name, t in tensors.items():
+        if t is not None and t.device.type == "meta":
+            raise ValueError(f"{name} is on the meta device, which holds no data; "
+                             "move it to the cpu or a cuda device")
+
+
+def check_count(value: object, name: str, minimum: int = 0) -> int:
+    """A non-negative Python (or 0-d integer tensor / numpy) integer, returned as ``int``."""
+    if isinstance(value, Tensor) and value.numel() == 1 and not value.is_floating_point() \
+            and value.dtype != torch.bool:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
 
 
 def check_float(x: Tensor, name: str) -> None:
@@ -56,6 +77,8 @@ def check_index(idx: Tensor, name: str, size: int, rows: int | None = None) -> N
 def check_batch(batch: Tensor, num_nodes: int, num_graphs: int | None = None) -> int:
     """Checks a PyG-style batch vector and returns the number of graphs."""
     check_tensor(batch, "batch")
+    if num_graphs is not None:
+        num_graphs = check_count(num_graphs, "num_graphs")
     if batch.dtype not in (torch.int64, torch.int32):
         raise TypeError(f"batch must be an integer tensor, got dtype {batch.dtype}")
     if batch.dim() != 1 or batch.numel() != num_nodes:
@@ -74,3 +97,17 @@ def check_batch(batch: Tensor, num_nodes: int, num_graphs: int | None = None) ->
     if num_graphs < inferred:
         raise ValueError(f"num_graphs={num_graphs} but batch refers to graph {inferred - 1}")
     return int(num_graphs)
+
+
+def check_edges_within_graphs(edge_index: Tensor, batch: Tensor, name: str = "edge_index") -> None:
+    """Every edge (or face) must join vertices of one graph of the batch."""
+    if edge_index.numel() == 0:
+        return
+    ids = batch[edge_index.long()]  # [rows, M]
+    bad = (ids != ids[:1]).any(0)
+    if bool(bad.any()):
+        j = int(bad.nonzero()[0, 0])
+        cols = edge_index[:, j].tolist()
+        raise ValueError(f"{name} column {j} {tuple(cols)} joins vertices of different graphs "
+                         f"({sorted(set(ids[:, j].tolist()))} in the batch vector); "
+                         "edges must stay inside one graph")

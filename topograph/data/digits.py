@@ -30,6 +30,13 @@ def _grid_edges(mask: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 
 def _digits(threshold: float, graph: bool, jitter: float, seed: int, limit: int | None) -> list[Data]:
+    if not 0 <= threshold < 1:  # also rejects NaN
+        raise ValueError(f"threshold must be in [0, 1) (pixel intensities are in [0, 1]), got {threshold!r}; "
+                         "with threshold >= 1 every point cloud would be empty")
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be None or >= 1, got {limit}")
+    if not np.isfinite(jitter) or jitter < 0:
+        raise ValueError(f"jitter must be a finite number >= 0, got {jitter!r}")
     images, labels = _load()
     if limit is not None:
         images, labels = images[:limit], labels[:limit]

@@ -52,11 +52,16 @@ class Digits(Dataset):
 
 def _read_idx(path: Path) -> np.ndarray:
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read()
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as err:  # gzip.BadGzipFile is an OSError
+        raise ValueError(f"{path}: could not read the file ({err})") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise ValueError(f"{path} is not an unsigned-byte IDX file")
     ndim = raw[3]
+    if len(raw) < 4 + 4 * ndim:
+        raise ValueError(f"{path}: truncated IDX header ({len(raw)} bytes for {ndim} dimensions)")
     shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     if data.size != int(np.prod(shape)):
@@ -88,8 +93,15 @@ def load_mnist(root: str | Path, split: str = "train", fashion: bool = False) ->
     root = Path(root)
     npz = root / ("fashion_mnist.npz" if fashion else "mnist.npz")
     if npz.is_file():
-        with np.load(npz) as f:
-            X, y = f[f"x_{split}"], f[f"y_{split}"]
+        try:
+            with np.load(npz) as f:
+                X, y = f[f"x_{split}"], f[f"y_{split}"]
+        except KeyError as err:
+            raise ValueError(f"{npz}: missing array {err.args[0].split()[0]} "
+                             f"(expected x_train, y_train, x_test, y_test)") from None
+        except (OSError, ValueError, EOFError) as err:
+            raise ValueError(f"{npz}: not a readable .npz archive ({err})") from None
+        source = str(npz)
     else:
         img_stem, lab_stem = _IDX_NAMES[split]
         img, lab = _find(root, img_stem), _find(root, lab_stem)
@@ -100,6 +112,10 @@ def load_mnist(root: str | Path, split: str = "train", fashion: bool = False) ->
                 f"(or {npz.name}); download the files yourself and pass their folder"
             )
         X, y = _read_idx(img), _read_idx(lab)
+        source = f"{img} and {lab}"
+    if X.ndim < 1 or np.ndim(y) != 1 or len(X) != len(y):
+        raise ValueError(f"{name} {split}: {source} hold {len(X) if X.ndim else 0} images but "
+                         f"{np.size(y)} labels")
     X = np.asarray(X, dtype=np.float32).reshape(len(X), -1) / 255.0
     return X, np.asarray(y, dtype=np.int64)
 

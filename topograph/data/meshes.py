@@ -30,11 +30,14 @@ def load_mesh(path: str | Path, *, normalize: bool = True, num_points: int | Non
     if path.suffix.lower() not in MESH_SUFFIXES:
         raise ValueError(f"unsupported mesh format {path.suffix!r} for {path}; use one of {', '.join(MESH_SUFFIXES)}")
     try:
-        mesh = trimesh.load(str(path), force="mesh", process=True)
+        mesh = trimesh.load(str(path), force="mesh", process=False)
     except Exception as err:  # trimesh raises many types for corrupt files
         raise ValueError(f"could not read mesh {path}: {err}") from err
-    if not isinstance(mesh, trimesh.Trimesh) or len(mesh.vertices) == 0:
-        raise ValueError(f"{path} contains no triangle mesh")
+    if not isinstance(mesh, trimesh.Trimesh) or len(mesh.vertices) == 0 or len(mesh.faces) == 0:
+        raise ValueError(f"{path} contains no triangle mesh (no vertices or no faces)")
+    if not np.isfinite(np.asarray(mesh.vertices)).all():
+        raise ValueError(f"{path} has NaN or infinite vertex coordinates")
+    mesh.process()  # merge duplicate vertices, drop degenerate faces (as process=True would)
     if normalize:
         v = np.asarray(mesh.vertices, dtype=np.float64)
         v = v - v.mean(axis=0)

@@ -81,6 +81,13 @@ def make_shapes(
         raise ValueError(f"kind must be 'mesh' or 'points', got {kind!r}")
     if num_per_class < 1:
         raise ValueError(f"num_per_class must be >= 1, got {num_per_class}")
+    if kind == "points" and num_points < 1:
+        raise ValueError(f"num_points must be >= 1, got {num_points}")
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be a finite standard deviation >= 0, got {noise!r}")
+    lo, hi = scale_range
+    if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo <= hi):
+        raise ValueError(f"scale_range must be (lo, hi) with 0 < lo <= hi, got {scale_range!r}")
     rng = np.random.default_rng(seed)
     out = []
     for i in range(num_per_class):

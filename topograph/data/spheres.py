@@ -39,6 +39,11 @@ def make_spheres(
     """
     if n_samples < 1 or dim < 1 or n_spheres < 1:
         raise ValueError("n_samples, dim and n_spheres must be positive")
+    if n_big is not None and n_big < 0:
+        raise ValueError(f"n_big must be >= 0, got {n_big}")
+    for name, r in (("radius", radius), ("big_radius", big_radius)):
+        if not np.isfinite(r) or r <= 0:
+            raise ValueError(f"{name} must be a finite number > 0, got {r!r}")
     rng = np.random.default_rng(seed)
     n_big = n_spheres * n_samples if n_big is None else n_big
     shifts = rng.normal(0.0, 10.0 / np.sqrt(dim), size=(n_spheres, dim + 1))

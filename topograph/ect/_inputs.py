@@ -98,6 +98,9 @@ def prepare(
         if batch.device != device:
             raise ValueError(f"batch is on {batch.device} but x is on {device}; move them to one device")
         batch = batch.long()
+    if device.type == "meta":  # every other input is on x's device by now
+        raise ValueError("x is on the meta device, which holds no data; "
+                         "move the inputs to the cpu or a cuda device")
     if num_samples is not None and (isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1):
         raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
 
@@ -111,6 +114,10 @@ def prepare(
     flag("x contains NaN or inf coordinates", ~torch.isfinite(x).all())
     flag("directions contain NaN or inf", ~torch.isfinite(directions).all())
     flag("directions contain a zero-length row", (directions.abs().sum(dim=1) == 0).any())
+    if n:  # |<x, v>| <= max|x| * max ||v||_1: the heights must not overflow the dtype
+        bound = x.detach().abs().amax() * directions.detach().abs().sum(dim=1).amax()
+        flag(f"coordinates are too large: heights x @ directions overflow {x.dtype} "
+             "(rescale x or use float64)", bound > torch.finfo(x.dtype).max)
     for name, idx in (("edge_index", edges), ("faces", tri)):
         if idx is not None and idx.numel():
             flag(f"{name} references vertices outside 0..{n - 1} (x has {n} vertices)", ((idx < 0) | (idx >= n)).any())

@@ -35,7 +35,9 @@ def exact_hist(hv, simp, b, sign, thr, table, num_dirs, res, nblk):  # pragma: n
                 x = hv[simp[i, 0], t]
                 for c in range(1, simp.shape[1]):
                     x = max(x, hv[simp[i, c], t])
-                k = int(min(max(np.ceil((x - t0) * inv), 0.0), float(res)))
+                kf = np.ceil((x - t0) * inv)
+                kf = min(kf, float(res)) if kf >= 0.0 else 0.0  # NaN-safe: the bin stays in 0..res
+                k = int(kf)
                 while k > 0 and thr[k - 1] >= x:
                     k -= 1
                 while k < res and thr[k] < x:
@@ -59,7 +61,8 @@ def sigmoid_fwd(hv, simp, b, sign, t0, inv, sd, res, w, m, table, num_dirs, nblk
                 for c in range(1, simp.shape[1]):
                     h = max(h, hv[simp[i, c], t])
                 u = (h - t0) * inv
-                kf = min(max(np.ceil(u), 0.0), float(res))
+                kf = np.ceil(u)
+                kf = min(kf, float(res)) if kf >= 0.0 else 0.0  # NaN-safe: the bin stays in 0..res
                 base = sd * (kf - u)
                 row = (b[i] * num_dirs + t) * (res + 1) + int(kf)
                 e = math.exp(-base) if inc else 0.0
@@ -98,7 +101,8 @@ def sigmoid_bwd(hv, simp, b, sign, t0, inv, sd, s, res, w, m, z, grad, num_dirs,
                         top = simp[i, c]
                         h = hv[top, t]
                 u = (h - t0) * inv
-                kf = min(max(np.ceil(u), 0.0), float(res))
+                kf = np.ceil(u)
+                kf = min(kf, float(res)) if kf >= 0.0 else 0.0  # NaN-safe: the bin stays in 0..res
                 base = sd * (kf - u)
                 row = (b[i] * num_dirs + t) * (res + 1) + int(kf)
                 e = math.exp(-base) if inc else 0.0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 EXAMPLES = """\
@@ -55,8 +56,10 @@ def _check(args: argparse.Namespace) -> str:
             raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     if args.resolution < 4 or (args.model == "cnn" and args.num_directions < 4):
         raise UserError("--resolution and --num-directions must be >= 4 for the CNN")
-    if args.radius <= 0 or (args.scale is not None and args.scale <= 0) or args.lr <= 0:
-        raise UserError("--radius, --scale and --lr must be > 0")
+    for name in ("radius", "scale", "lr"):
+        v = getattr(args, name)
+        if v is not None and not (math.isfinite(v) and v > 0):
+            raise UserError(f"--{name} must be a finite number > 0, got {v}")
     if not 0 < args.test_fraction < 1:
         raise UserError(f"--test-fraction must be in (0, 1), got {args.test_fraction}")
     if args.limit is not None and args.limit < 20:

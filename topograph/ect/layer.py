@@ -79,6 +79,8 @@ class ECTLayer(nn.Module):
         super().__init__()
         check_config(resolution, radius, scale)
         if directions is not None:
+            if not isinstance(directions, Tensor):
+                raise TypeError(f"directions must be a [T, d] torch.Tensor, got {type(directions).__name__}")
             if directions.dim() != 2:
                 raise ValueError(f"directions must be [T, d], got {tuple(directions.shape)}")
             num_directions, dim = directions.shape

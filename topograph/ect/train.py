@@ -13,11 +13,13 @@ from torch_geometric.data import Batch, Data
 from tqdm.auto import tqdm
 
 from topograph.distributed import setup
+from topograph.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from topograph.ect.classifier import ECTClassifier
 from topograph.ect.directions import circle_directions, sphere_directions
 from topograph.ect.transform import ect
 
-__all__ = ["ECTConfig", "load_data", "compute_images", "stratified_split", "fit", "run_experiment"]
+__all__ = ["ECTConfig", "load_data", "compute_images", "stratified_split", "fit", "run_experiment",
+           "load_model", "predict"]
 
 
 @dataclass
@@ -172,7 +174,42 @@ def run_experiment(cfg: ECTConfig, out_dir: Path | None = None) -> dict[str, Any
         from topograph.ect.plots import save_examples
 
         out_dir.mkdir(parents=True, exist_ok=True)
-        torch.save({"model": model.state_dict(), "directions": dirs, "classes": names, "config": asdict(cfg)},
-                   out_dir / "checkpoint.pt")
+        save_checkpoint(out_dir / "checkpoint.pt", kind="ect", state_dict=model.state_dict(),
+                        config={**asdict(cfg), "num_classes": len(names), "num_directions": int(dirs.shape[0])},
+                        directions=dirs, classes=list(names))
         metrics["figure"] = str(save_examples(data, images, names, out_dir / "ect_examples.png"))
     return metrics
+
+
+def load_model(path, device: str | torch.device = "cpu") -> ECTClassifier:
+    """Rebuilds the :class:`ECTClassifier` of a ``topograph ect`` checkpoint, in eval mode.
+
+    The ECT settings it was trained with travel along: ``model.ect_config``
+    (an :class:`ECTConfig`), ``model.directions`` ``[T, d]`` and ``model.classes``;
+    :func:`predict` uses them to classify new samples. Raises
+    :class:`topograph.checkpoint.CheckpointError` for a missing, corrupted or foreign file.
+    """
+    ckpt = load_checkpoint(path, kind="ect", map_location="cpu")
+    cfg = dict(ckpt["config"])
+    try:
+        num_classes, num_dirs = int(cfg.pop("num_classes")), int(cfg.pop("num_directions"))
+        ect_cfg = ECTConfig(**cfg)
+        model = ECTClassifier(num_classes, ect_cfg.resolution, num_dirs, hidden=ect_cfg.hidden,
+                              kind=ect_cfg.model, direction_pool=ect_cfg.direction_pool)
+        model.load_state_dict(ckpt["state_dict"])
+        directions, classes = ckpt["directions"], list(ckpt["classes"])
+    except (KeyError, TypeError, RuntimeError, ValueError) as err:
+        raise CheckpointError(f"{path}: cannot rebuild the model from this checkpoint ({err})") from None
+    model.ect_config, model.directions, model.classes = ect_cfg, directions, classes
+    return model.to(device).eval()
+
+
+@torch.no_grad()
+def predict(model: ECTClassifier, data: list[Data], device: str | torch.device = "cpu") -> Tensor:
+    """Class logits ``[n, C]`` of samples (``Data`` with ``pos`` and optional edges / faces)
+    with a model from :func:`load_model` (same ECT settings as in training)."""
+    cfg = model.ect_config
+    device = torch.device(device)
+    images = compute_images(data, model.directions, ECTConfig(**{**asdict(cfg), "progress": False}), device)
+    model.eval()
+    return model(images.to(device)).cpu()

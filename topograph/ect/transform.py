@@ -79,6 +79,9 @@ def ect(
     """
     check_config(resolution, radius, scale)
     cx = prepare(x, directions, edge_index, faces, batch, num_samples)
+    if 2.0 * float(radius) > torch.finfo(cx.x.dtype).max:
+        raise ValueError(f"radius={radius!r} is too large for {cx.x.dtype}: the threshold range "
+                         "[-radius, radius] overflows; rescale the shapes or use float64")
     thr = thresholds(resolution, radius, device=cx.x.device, dtype=cx.x.dtype)
     if cx.x.shape[0] == 0:
         img = cx.x.new_zeros(cx.num_samples, resolution, cx.directions.shape[0])

@@ -3,13 +3,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from pathlib import Path
 
 import torch
 
+from topograph.checkpoint import save_checkpoint
 from topograph.distributed import setup
-from topograph.topoae.train import DATASET_DEFAULTS, DATASETS, MODELS, TrainConfig, run_experiment
+from topograph.topoae.train import (
+    DATASET_DEFAULTS,
+    DATASETS,
+    MODELS,
+    TrainConfig,
+    model_state,
+    run_experiment,
+)
 
 EXAMPLES = """examples:
   topograph topoae --dataset spheres --model topoae --epochs 20 --out runs/topoae
@@ -56,6 +65,8 @@ def _check(args: argparse.Namespace) -> None:
             raise UserError(f"--{name.replace('_', '-')} must be at least {2 if name == 'batch_size' else 1}")
     for name in ("lr", "lam", "weight_decay"):
         v = getattr(args, name)
+        if v is not None and not math.isfinite(v):
+            raise UserError(f"--{name.replace('_', '-')} must be a finite number, got {v}")
         if v is not None and (v < 0 or (name == "lr" and v == 0)):
             raise UserError(f"--{name.replace('_', '-')} must be {'positive' if name == 'lr' else 'non-negative'}")
     try:
@@ -112,9 +123,11 @@ def run(args: argparse.Namespace) -> int:
               "history": res["history"].as_dict() if res["history"] else None}
     (args.out / "metrics.json").write_text(json.dumps(report, indent=2))
     model = res["model"]
-    state = ({"pca_components": torch.from_numpy(model.components_), "pca_mean": torch.from_numpy(model.mean_)}
-             if args.model == "pca" else {k: v.cpu() for k, v in model.state_dict().items()})
-    torch.save({"model": args.model, "state_dict": state, "settings": settings}, args.out / "checkpoint.pt")
+    input_dim = int(res["input_dim"])
+    save_checkpoint(args.out / "checkpoint.pt", kind="topoae", state_dict=model_state(args.model, model),
+                    config={"model": args.model, "dataset": args.dataset, "input_dim": input_dim,
+                            "lam": settings["lam"], "data_seed": args.data_seed},
+                    settings=settings)
     m = res["metrics"]
     print(f"{title}: KL_0.01={m['kl_0.01']:.4f} KL_0.1={m['kl_0.1']:.4f} "
           f"trust={m['trustworthiness']:.3f} recon={m['recon_mse']:.4f} ({seconds:.1f} s) -> {args.out}")

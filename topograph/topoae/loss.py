@@ -13,6 +13,7 @@ paired entries.
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch
@@ -129,9 +130,12 @@ class TopologicalSignatureLoss(nn.Module):
                 self._scales = (1.0, 1.0)
         else:
             c = (normalization, normalization) if isinstance(normalization, (int, float)) else normalization
+            if len(c) != 2:
+                raise ValueError(f"normalization must be a float or a pair of floats, got {normalization!r}")
             self._scales = (float(c[0]), float(c[1]))
-            if len(c) != 2 or min(self._scales) <= 0:
-                raise ValueError("fixed normalization constants must be positive")
+            if not all(math.isfinite(v) and v > 0 for v in self._scales):
+                raise ValueError(f"fixed normalization constants must be finite and positive, "
+                                 f"got {normalization!r}")
             normalization = "fixed"
         self.normalization = normalization
         self.latent_scale = nn.Parameter(torch.ones(())) if normalization == "learnable" else None
@@ -145,6 +149,11 @@ class TopologicalSignatureLoss(nn.Module):
     def _prepare(x: Tensor, z: Tensor) -> tuple[Tensor, Tensor, bool]:
         if not isinstance(x, Tensor) or not isinstance(z, Tensor):
             raise TypeError("x and z must be tensors")
+        if x.device != z.device:
+            raise ValueError(f"x and z must be on the same device, got x on {x.device}, z on {z.device}")
+        if z.device.type == "meta":
+            raise ValueError("x and z are on the meta device, which holds no data; "
+                             "move them to the cpu or a cuda device")
         if z.dim() not in (2, 3):
             raise ValueError(f"z must be [n, m] or batched [B, n, m], got shape {tuple(z.shape)}")
         batched = z.dim() == 3
@@ -156,6 +165,8 @@ class TopologicalSignatureLoss(nn.Module):
             )
         if z.shape[-1] == 0:
             raise ValueError("latent dimension is 0: z must have at least one column")
+        if batched and z.shape[0] == 0:
+            raise ValueError("empty batch: z has shape [0, n, m]")
         n = z.shape[-2]
         if n < 2:
             raise ValueError(f"a mini-batch needs at least 2 points, got {n}")
@@ -202,6 +213,12 @@ class TopologicalSignatureLoss(nn.Module):
         with torch.no_grad():
             dx = _squared_distances(x)
             dz = _squared_distances(z)
+            finite = torch.isfinite(torch.stack([dx.amax(), dz.amax()]))
+            if not bool(finite.all()):
+                name = "x" if not bool(finite[0]) else "z"
+                raise ValueError(
+                    f"squared distances of {name} overflow {dx.dtype if name == 'x' else dz.dtype}: "
+                    f"the values of {name} are too large; rescale them or use float64")
             if self.matching == "random":
                 pix = piz = self._random_pairs(B, n, z.device)
             else:  # two calls: a single matrix takes the core's serial (no thread pool) path

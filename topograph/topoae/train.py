@@ -202,4 +202,57 @@ def run_experiment(dataset: str, kind: str, cfg: TrainConfig, lam: float,
         hist = train_autoencoder(model, Xtr, Xva, cfg)
         Z, X_hat = embed(model, Xte)
     metrics = quality_measures(Xte, Z, X_hat)
-    return {"metrics": metrics, "Z": Z, "y": yte, "model": model, "history": hist}
+    return {"metrics": metrics, "Z": Z, "y": yte, "model": model, "history": hist,
+            "input_dim": int(Xtr[0].numel())}
+
+
+class PCAProjection(nn.Module):
+    """A fitted PCA as a module: ``encode(x) = (x - mean) @ components.T``,
+    ``decode(z) = z @ components + mean`` (scikit-learn's transform without whitening)."""
+
+    def __init__(self, components: Tensor, mean: Tensor) -> None:
+        super().__init__()
+        self.register_buffer("components", components.detach().clone())
+        self.register_buffer("mean", mean.detach().clone())
+
+    def encode(self, x: Tensor) -> Tensor:
+        x = x.reshape(len(x), -1).to(self.components.dtype)
+        return (x - self.mean) @ self.components.T
+
+    def decode(self, z: Tensor) -> Tensor:
+        return z @ self.components + self.mean
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.decode(self.encode(x))
+
+
+def model_state(kind: str, model) -> dict[str, Tensor]:
+    """The tensors that :func:`load_model` needs to rebuild ``model`` (PCA: components and mean)."""
+    if kind == "pca":
+        return {"pca_components": torch.as_tensor(np.asarray(model.components_)),
+                "pca_mean": torch.as_tensor(np.asarray(model.mean_))}
+    return {k: v.detach().cpu() for k, v in model.state_dict().items()}
+
+
+def load_model(path, device: str | torch.device = "cpu") -> nn.Module:
+    """Rebuilds the model of a ``topograph topoae`` checkpoint, in eval mode.
+
+    Autoencoders come back as :class:`TopologicallyRegularizedAutoencoder` (with
+    ``encode`` / ``decode``), PCA as a :class:`PCAProjection` with the same methods.
+    Raises :class:`topograph.checkpoint.CheckpointError` for a missing, corrupted or
+    foreign file.
+    """
+    from topograph.checkpoint import CheckpointError, load_checkpoint
+
+    ckpt = load_checkpoint(path, kind="topoae", map_location="cpu")
+    cfg, state = ckpt["config"], ckpt["state_dict"]
+    try:
+        kind = cfg["model"]
+        if kind == "pca":
+            model: nn.Module = PCAProjection(state["pca_components"], state["pca_mean"])
+        else:
+            model = build_model(kind, int(cfg["input_dim"]), float(cfg["lam"]), cfg["dataset"])
+            model.load_state_dict(state)
+    except (KeyError, RuntimeError, ValueError) as err:
+        raise CheckpointError(f"{path}: cannot rebuild the model from this checkpoint ({err})") from None
+    return model.to(device).eval()

@@ -22,6 +22,12 @@ import torch
 from torch import Tensor
 
 
+def _kernel_dtype(t: Tensor) -> Tensor:
+    """float16 / bfloat16 are upcast to float32 for the numba kernels (an exact,
+    order-preserving conversion, so the pairing is that of the original values)."""
+    return t if t.dtype in (torch.float32, torch.float64) else t.float()
+
+
 def rips_pairs(dist: Tensor, backend: str = "auto") -> Tensor:
     """MST edges ``[B, n-1, 2]`` (or ``[n-1, 2]`` for a single ``[n, n]`` matrix)."""
     single = dist.dim() == 2
@@ -32,7 +38,7 @@ def rips_pairs(dist: Tensor, backend: str = "auto") -> Tensor:
         if backend == "numba":
             from topograph.core.pairing._kernels import prim_kernel
 
-            out = torch.from_numpy(prim_kernel(np.ascontiguousarray(d.numpy())))
+            out = torch.from_numpy(prim_kernel(np.ascontiguousarray(_kernel_dtype(d).numpy())))
         elif backend == "torch":
             out = _boruvka(d)
         else:
@@ -52,7 +58,8 @@ def rips_pairs_from_points(points: Tensor, backend: str = "auto") -> Tensor:
         if backend == "numba":
             from topograph.core.pairing._kernels import prim_points_kernel
 
-            return torch.from_numpy(prim_points_kernel(np.ascontiguousarray(points.detach().numpy())))
+            pts = _kernel_dtype(points.detach())
+            return torch.from_numpy(prim_points_kernel(np.ascontiguousarray(pts.numpy())))
         if backend == "torch":
             from topograph.core.filtration import pairwise_distances
 
