@@ -14,6 +14,8 @@ import numpy as np
 
 try:
     import numba
+
+    import topograph.core._numba_config  # noqa: F401  (no spinning OpenMP threads)
 except ImportError:  # pragma: no cover - numba is a dependency, torch fallback otherwise
     numba = None
 

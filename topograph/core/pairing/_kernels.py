@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+import topograph.core._numba_config  # noqa: F401  (threading layer before any parallel kernel)
+
 
 @njit(cache=True, inline="always")
 def _find(parent: np.ndarray, x: int) -> int:
