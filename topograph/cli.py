@@ -14,7 +14,7 @@ SUBCOMMANDS = {
     "topoae": ("topograph.topoae.cli", "Train a topological autoencoder (or AE / PCA baselines)."),
     "togl": ("topograph.togl.cli", "Graph classification with TOGL and GNN baselines."),
     "ect": ("topograph.ect.cli", "ECT-based shape classification."),
-    "demo": ("topograph.demo", "Short run of the core on built-in data."),
+    "demo": ("topograph.demo", "Short run of all three modules on built-in data, with an HTML report."),
 }
 
 
