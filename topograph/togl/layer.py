@@ -1,0 +1,246 @@
+"""TOGL: the topological graph layer (Horn et al., ICLR 2022) for PyTorch Geometric."""
+from __future__ import annotations
+
+from typing import Union
+
+import torch
+from torch import Tensor, nn
+from torch_geometric.nn.norm import BatchNorm
+
+from topograph.core import GraphBatch, GraphPersistence, lower_star_persistence
+from topograph.togl.coordinates import COORDINATE_FUNCTIONS, make_coordinate_function
+from topograph.togl.deepset import DeepSet, FiltrationwiseDeepSet, graph_pool
+
+__all__ = ["TOGL", "EMBEDDINGS"]
+
+EMBEDDINGS = ("deepset",) + tuple(COORDINATE_FUNCTIONS)
+
+
+class _VertexEmbedding(nn.Module):
+    """Dim-0 rows (one per vertex, aligned across filtrations): ``[N, k, 3] -> [N, D]``."""
+
+    def __init__(self, kind: str, k: int, num_functions: int, hidden: int) -> None:
+        super().__init__()
+        self.kind = kind
+        if kind == "deepset":
+            self.net: nn.Module = DeepSet(3 * k, hidden, hidden)
+            self.out_features = hidden
+        else:
+            self.net = make_coordinate_function(kind, k, num_functions)
+            self.out_features = k * num_functions
+
+    def reset_parameters(self) -> None:
+        self.net.reset_parameters()
+
+    def forward(self, pairs: Tensor, index: Tensor, num_sets: int) -> Tensor:
+        if self.kind == "deepset":
+            return self.net(pairs.flatten(1), index, num_sets)
+        return self.net(pairs[..., :2]).flatten(1)
+
+
+class _CycleEmbedding(nn.Module):
+    """Dim-1 rows pooled per graph: ``[C, k, 2] -> [B, D]``.
+
+    Rows are not aligned across filtrations (each filtration has its own cycle
+    edges), so every filtration is embedded on its own before pooling.
+    """
+
+    def __init__(self, kind: str, k: int, num_functions: int, hidden: int,
+                 reduce: str) -> None:
+        super().__init__()
+        self.kind, self.reduce = kind, reduce
+        if kind == "deepset":
+            self.net: nn.Module = FiltrationwiseDeepSet(k, 2, max(hidden // 2, 4), hidden,
+                                                        reduce)
+            self.out_features = hidden
+        else:
+            self.net = make_coordinate_function(kind, k, num_functions)
+            self.out_features = k * num_functions
+
+    def reset_parameters(self) -> None:
+        self.net.reset_parameters()
+
+    def forward(self, pairs: Tensor, index: Tensor, num_sets: int) -> Tensor:
+        if self.kind == "deepset":
+            return self.net(pairs[..., :2], index, num_sets)
+        return graph_pool(self.net(pairs[..., :2]).flatten(1), index, num_sets, self.reduce)
+
+
+class TOGL(nn.Module):
+    r"""Topological graph layer: learnable filtrations, persistence, residual update.
+
+    For node features :math:`X \in \mathbb{R}^{N \times d}`:
+
+    .. math::
+        F &= \mathrm{Lin}(\mathrm{ReLU}(\mathrm{Lin}(X))) \in \mathbb{R}^{N \times k}
+            \quad\text{(k vertex filtrations, edge value } \max(f_u, f_v))\\
+        \mathcal{D}_0(v) &= \{(b_v^{(f)}, d_v^{(f)})\}_{f=1..k}
+            \quad\text{one dim-0 pair per vertex (elder rule)}\\
+        \mathcal{D}_1(G) &= \{(b_e^{(f)}, d_e^{(f)})\}
+            \quad\text{one dim-1 pair per cycle-closing edge}\\
+        X' &= R(X) + \mathrm{BN}\big(\mathrm{Lin}_0(\Psi_0(\mathcal{D}_0)_v)
+              + [\mathrm{Lin}_1(\Psi_1(\mathcal{D}_1(G(v))))]\big)
+
+    :math:`\Psi_0` maps the ``k`` pairs of a vertex (with their essential flags)
+    either through a DeepSet (per-pair MLP, then an equivariant layer with the
+    mean over the vertices of the graph) or through coordinate functions
+    (triangle, Gaussian, line, rational hat; ``num_functions`` per filtration).
+    :math:`\Psi_1` is invariant: per filtration, coordinate functions or a
+    one-layer MLP of each cycle pair, summed (or averaged) over the graph's
+    cycles, then (for DeepSets) a linear map. :math:`R` is the identity if
+    ``in_channels == out_channels``, a linear map otherwise. The bracketed dim-1
+    term is present when ``use_dim1`` and ``dim1_to_nodes``; the pooled dim-1
+    embedding (``[B, graph_channels]``) is always available through
+    ``forward(..., return_graph_features=True)``, e.g. to concatenate to a graph
+    readout as in the paper.
+
+    Persistence comes from :func:`topograph.core.lower_star_persistence`: one call
+    for all graphs and all ``k`` filtrations; gradients reach the filtration MLP
+    through the gathered birth/death values. Essential classes are marked by the
+    core's boolean mask (never a sentinel value); their death is the largest
+    filtration value of their graph (``essential="max"``, as in the paper).
+
+    Args:
+        in_channels: node feature size :math:`d`.
+        out_channels: output size; defaults to ``in_channels``.
+        num_filtrations: :math:`k` (paper: 8).
+        hidden: width :math:`h` of the filtration MLP ``Lin(d,h)-ReLU-Lin(h,k)``.
+        embedding: ``"deepset"``, ``"triangle"``, ``"gaussian"``, ``"line"`` or
+            ``"rational_hat"``.
+        num_functions: coordinate functions per filtration (coordinate embeddings).
+        deepset_hidden: width of the DeepSet embedding.
+        use_dim1: also embed dimension-1 (cycle) pairs.
+        dim1_to_nodes: add the pooled dim-1 embedding of a graph to its nodes.
+        dim1_pool: ``"sum"`` or ``"mean"`` pooling of the dim-1 embeddings per graph.
+        static: ablation without persistence: vertices get the pairs
+            ``(f_v, f_v)`` and edges ``(w_e, w_e)`` (same embeddings and sizes).
+        validate: raise a clear error on NaN / inf node features (one host sync).
+        backend: pairing backend of the core (``"auto"``, ``"numba"``, ``"torch"``).
+
+    Shapes:
+        - **input:** node features ``[N, in_channels]``, edge indices ``[2, E]``
+          (any direction; duplicates and self-loops ignored), batch vector ``[N]``
+          (optional, sorted), ``num_graphs`` (optional int, avoids reading ``batch``).
+        - **output:** node features ``[N, out_channels]``; with
+          ``return_graph_features=True`` also ``[B, graph_channels]``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int | None = None,
+                 num_filtrations: int = 8, hidden: int = 32,
+                 embedding: str = "deepset", num_functions: int = 3,
+                 deepset_hidden: int = 32, use_dim1: bool = True,
+                 dim1_to_nodes: bool = True, dim1_pool: str = "sum",
+                 static: bool = False, validate: bool = True, backend: str = "auto") -> None:
+        super().__init__()
+        out_channels = in_channels if out_channels is None else out_channels
+        if embedding not in EMBEDDINGS:
+            raise ValueError(f"embedding must be one of {EMBEDDINGS}, got {embedding!r}")
+        if dim1_pool not in ("sum", "mean"):
+            raise ValueError(f"dim1_pool must be 'sum' or 'mean', got {dim1_pool!r}")
+        if min(in_channels, out_channels, num_filtrations, hidden) < 1:
+            raise ValueError("in_channels, out_channels, num_filtrations, hidden must be >= 1")
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.num_filtrations = num_filtrations
+        self.embedding = embedding
+        self.use_dim1 = use_dim1
+        self.dim1_to_nodes = dim1_to_nodes
+        self.dim1_pool = dim1_pool
+        self.static = static
+        self.validate = validate
+        self.backend = backend
+
+        k = num_filtrations
+        self.filtration = nn.Sequential(nn.Linear(in_channels, hidden), nn.ReLU(),
+                                        nn.Linear(hidden, k))
+        self.embed0 = _VertexEmbedding(embedding, k, num_functions, deepset_hidden)
+        self.lin0 = nn.Linear(self.embed0.out_features, out_channels)
+        self.embed1: _CycleEmbedding | None = None
+        self.lin1: nn.Linear | None = None
+        if use_dim1:
+            self.embed1 = _CycleEmbedding(embedding, k, num_functions, deepset_hidden,
+                                          dim1_pool)
+            if dim1_to_nodes:
+                self.lin1 = nn.Linear(self.embed1.out_features, out_channels, bias=False)
+        self.residual: nn.Module = (nn.Identity() if in_channels == out_channels
+                                    else nn.Linear(in_channels, out_channels, bias=False))
+        self.norm = BatchNorm(out_channels, allow_single_element=True)
+        self.reset_parameters()
+
+    @property
+    def graph_channels(self) -> int:
+        """Size of the pooled dim-1 graph features (0 without ``use_dim1``)."""
+        return self.embed1.out_features if self.embed1 is not None else 0
+
+    def reset_parameters(self) -> None:
+        for m in self.filtration:
+            if isinstance(m, nn.Linear):
+                m.reset_parameters()
+        for m in (self.embed0, self.lin0, self.embed1, self.lin1, self.norm):
+            if m is not None:
+                m.reset_parameters()
+        if isinstance(self.residual, nn.Linear):
+            self.residual.reset_parameters()
+
+    def _check(self, x: Tensor, edge_index: Tensor, batch: Tensor | None) -> None:
+        if not isinstance(x, Tensor) or x.dim() != 2:
+            raise ValueError(f"TOGL expects node features x of shape [N, {self.in_channels}], "
+                             f"got {getattr(x, 'shape', type(x).__name__)}")
+        if x.size(1) != self.in_channels:
+            raise ValueError(f"TOGL was built with in_channels={self.in_channels} but x has "
+                             f"{x.size(1)} features per node")
+        if x.size(0) == 0:
+            raise ValueError("TOGL got an empty batch (x has no rows)")
+        if batch is not None and (batch.dim() != 1 or batch.numel() != x.size(0)):
+            raise ValueError(f"batch vector must have one entry per node ({x.size(0)}), got "
+                             f"shape {list(batch.shape)}")
+        if self.validate and not bool(torch.isfinite(x).all()):
+            bad = "NaN" if bool(torch.isnan(x).any()) else "infinite"
+            raise ValueError(f"TOGL input x contains {bad} values")
+
+    def diagrams(self, x: Tensor, edge_index: Tensor, batch: Tensor | None = None,
+                 num_graphs: int | None = None) -> GraphPersistence:
+        """The core's :class:`~topograph.core.GraphPersistence` of the learned filtrations."""
+        self._check(x, edge_index, batch)
+        return lower_star_persistence(self.filtration(x), edge_index, batch,
+                                      num_graphs=num_graphs, essential="max",
+                                      backend=self.backend)
+
+    def _pairs(self, x: Tensor, edge_index: Tensor, batch: Tensor | None,
+               num_graphs: int | None) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, int]:
+        """``(pairs0 [N,k,3], batch0, pairs1 [C,k,3], batch1, batch, B)``."""
+        values = self.filtration(x)  # [N, k]
+        if self.static:
+            cx = GraphBatch.from_edge_index(edge_index, x.size(0), batch, num_graphs=num_graphs)
+            zero = torch.zeros_like(values)
+            p0 = torch.stack([values, values, zero], -1)
+            w = values[cx.edge_index].amax(0)  # [E, k]
+            p1 = torch.stack([w, w, torch.zeros_like(w)], -1)
+            return p0, cx.batch, p1, cx.edge_batch, cx.batch, cx.num_graphs
+        res = lower_star_persistence(values, edge_index, batch, num_graphs=num_graphs,
+                                     essential="max", backend=self.backend)
+        d0, d1 = res.dim0, res.dim1
+        p0 = torch.stack([d0.birth, d0.death, d0.essential.to(values.dtype)], -1)
+        p1 = torch.stack([d1.birth, d1.death, d1.essential.to(values.dtype)], -1)
+        return p0, d0.batch, p1, d1.batch, d0.batch, d0.num_samples
+
+    def forward(self, x: Tensor, edge_index: Tensor, batch: Tensor | None = None,
+                num_graphs: int | None = None, return_graph_features: bool = False
+                ) -> Union[Tensor, tuple[Tensor, Tensor]]:
+        """``x [N, in] -> [N, out]`` (and ``[B, graph_channels]`` if requested)."""
+        self._check(x, edge_index, batch)
+        p0, b0, p1, b1, node_batch, num_b = self._pairs(x, edge_index, batch, num_graphs)
+        h = self.lin0(self.embed0(p0, b0, num_b))
+        graph = x.new_zeros(num_b, 0)
+        if self.embed1 is not None:
+            graph = self.embed1(p1, b1, num_b)
+            if self.lin1 is not None:
+                h = h + self.lin1(graph)[node_batch]
+        out = self.residual(x) + self.norm(h)
+        return (out, graph) if return_graph_features else out
+
+    def __repr__(self) -> str:
+        extra = ", static=True" if self.static else ""
+        return (f"{type(self).__name__}({self.in_channels}, {self.out_channels}, "
+                f"num_filtrations={self.num_filtrations}, embedding={self.embedding!r}, "
+                f"use_dim1={self.use_dim1}{extra})")
