@@ -114,8 +114,10 @@ def bench_lower_star(repeat: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (default 1: fair and stable on a shared 2-core machine)")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
     print(HEADER)
     bench_rips(args.repeat)

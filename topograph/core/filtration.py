@@ -61,16 +61,16 @@ def pairwise_distances(points: Tensor, exact: bool | None = None) -> Tensor:
 
 
 def edge_lengths(points: Tensor, edges: Tensor) -> Tensor:
-    """Euclidean lengths ``[..., m]`` of edges ``[..., m, 2]`` of point clouds ``[..., n, d]``.
+    """Euclidean lengths ``[B, m]`` of edges ``[B, m, 2]`` of point clouds ``[B, n, d]``.
 
-    Gathers only the paired coordinates, so forward and backward cost O(m d)
-    instead of the O(n^2) of differentiating a full distance matrix. Coincident
-    endpoints get length 0 and a zero (finite) gradient.
+    Gathers only the paired coordinates (``index_select`` of whole rows; its
+    backward is an ``index_add``), so forward and backward cost O(m d) instead of
+    the O(n^2) of differentiating a full distance matrix. Coincident endpoints get
+    length 0 and a zero (finite) gradient.
     """
-    idx = edges.reshape(*edges.shape[:-2], -1)  # [..., 2m]
-    gathered = points.gather(-2, idx.unsqueeze(-1).expand(*idx.shape, points.shape[-1]))
-    pts = gathered.reshape(*edges.shape, points.shape[-1])
-    diff = pts[..., 0, :] - pts[..., 1, :]
-    sq = (diff * diff).sum(-1)
-    zero = sq <= 0
-    return torch.where(zero, torch.zeros_like(sq), torch.where(zero, torch.ones_like(sq), sq).sqrt())
+    B, n, d = points.shape
+    flat = edges + (torch.arange(B, device=edges.device) * n).view(B, 1, 1)
+    i, j = flat.reshape(-1, 2).unbind(1)
+    pts = points.reshape(B * n, d)
+    diff = pts.index_select(0, i) - pts.index_select(0, j)
+    return torch.linalg.vector_norm(diff, dim=-1).view(B, -1)

@@ -12,7 +12,7 @@ from torch import Tensor
 
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
-from topograph.core.filtration import edge_lengths, lower_star_argmax, pairwise_distances
+from topograph.core.filtration import edge_lengths, pairwise_distances
 from topograph.core.pairing.graph import pair_graphs
 from topograph.core.pairing.rips import rips_dim1_pairs, rips_pairs, rips_pairs_from_points
 from topograph.core.validation import (
@@ -155,10 +155,8 @@ def lower_star_persistence(
 
     # Dimension 0: the death value of a vertex's class is the value of the last vertex
     # of its killing edge.
-    edge_arg = lower_star_argmax(vals, ei, pairing.rank)  # [E, k]
     ess0 = pairing.death_edge < 0
-    death_vertex = torch.where(ess0, -1, edge_arg.gather(0, pairing.death_edge.clamp_min(0))
-                               if ei.shape[1] else torch.zeros_like(pairing.death_edge))
+    death_vertex = pairing.death_vertex
     birth_vertex = torch.arange(n, device=vals.device)[:, None].expand(n, k)
     death0 = vals.gather(0, death_vertex.clamp_min(0))
     need_max = essential == "max"
@@ -169,7 +167,7 @@ def lower_star_persistence(
 
     # Dimension 1: every cycle edge is born at its value and never dies.
     ce = pairing.cycle_edges  # [C, k]
-    bv1 = edge_arg.gather(0, ce) if ce.numel() else ce
+    bv1 = pairing.cycle_vertex
     birth1 = vals.gather(0, bv1)
     ess1 = torch.ones_like(ce, dtype=torch.bool)
     death1 = apply_essential(birth1, ess1, essential,

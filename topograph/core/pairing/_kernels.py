@@ -24,41 +24,78 @@ def _find(parent: np.ndarray, x: int) -> int:
 
 
 @njit(cache=True, parallel=True)
-def lower_star_pairs_kernel(u, v, order, vrank):
-    """Elder-rule union-find over edges sorted per filtration.
+def lower_star_pairs_kernel(u, v, values):
+    """Elder-rule union-find for ``k`` lower-star filtrations of a batch of graphs.
+
+    Per filtration (in parallel): one stable argsort of the vertex values gives the
+    vertex order ``(value, index)``; edges are then ordered by the rank of their
+    last vertex, ties by edge index, with a counting sort (no edge sort); one
+    union-find over the whole batch follows (graphs are disjoint).
 
     Args:
-        u, v: ``[E]`` int64 edge endpoints (all graphs of the batch together: graphs
-            are disjoint, so one union-find over the whole batch is per-graph).
-        order: ``[k, E]`` edge processing order per filtration.
-        vrank: ``[k, N]`` position of each vertex in the filtration order (older = smaller).
+        u, v: ``[E]`` int64 canonical edge endpoints.
+        values: ``[k, N]`` float vertex values.
     Returns:
-        death_edge ``[k, N]`` (edge that kills the class born at each vertex, -1 if
-        essential) and cycle ``[k, E]`` (True for edges that close a cycle).
+        rank ``[k, N]``; death_edge and death_vertex ``[k, N]`` (edge killing the class
+        born at each vertex and that edge's last vertex; -1 if essential);
+        cycle_edge and cycle_vertex ``[k, E]`` (cycle-closing edges in edge order
+        and their last vertices, first ``count[f]`` entries valid); count ``[k]``.
     """
-    k, E = order.shape
-    N = vrank.shape[1]
+    k, N = values.shape
+    E = u.shape[0]
+    rank = np.empty((k, N), dtype=np.int64)
     death_edge = np.full((k, N), -1, dtype=np.int64)
-    cycle = np.zeros((k, E), dtype=np.bool_)
+    death_vertex = np.full((k, N), -1, dtype=np.int64)
+    cycle_edge = np.zeros((k, E), dtype=np.int64)
+    cycle_vertex = np.zeros((k, E), dtype=np.int64)
+    count = np.zeros(k, dtype=np.int64)
     for f in prange(k):
+        order_v = np.argsort(values[f], kind="mergesort")  # stable: ties by index
+        r = rank[f]
+        for i in range(N):
+            r[order_v[i]] = i
+        last = np.empty(E, dtype=np.int64)
+        start = np.zeros(N + 1, dtype=np.int64)
+        for e in range(E):
+            a = u[e]
+            b = v[e]
+            last[e] = a if r[a] > r[b] else b
+            start[r[last[e]] + 1] += 1
+        for i in range(N):
+            start[i + 1] += start[i]
+        order_e = np.empty(E, dtype=np.int64)
+        for e in range(E):  # counting sort, stable in the edge index
+            key = r[last[e]]
+            order_e[start[key]] = e
+            start[key] += 1
         parent = np.arange(N)
         oldest = np.arange(N)  # oldest vertex of the component, stored at its root
+        closes = np.zeros(E, dtype=np.bool_)
         for t in range(E):
-            e = order[f, t]
+            e = order_e[t]
             a = _find(parent, u[e])
             b = _find(parent, v[e])
             if a == b:
-                cycle[f, e] = True
+                closes[e] = True
                 continue
             ma = oldest[a]
             mb = oldest[b]
-            if vrank[f, ma] < vrank[f, mb]:
+            if r[ma] < r[mb]:
                 death_edge[f, mb] = e
+                death_vertex[f, mb] = last[e]
                 parent[b] = a
             else:
                 death_edge[f, ma] = e
+                death_vertex[f, ma] = last[e]
                 parent[a] = b
-    return death_edge, cycle
+        c = 0
+        for e in range(E):
+            if closes[e]:
+                cycle_edge[f, c] = e
+                cycle_vertex[f, c] = last[e]
+                c += 1
+        count[f] = c
+    return rank, death_edge, death_vertex, cycle_edge, cycle_vertex, count
 
 
 # Prim keeps the unvisited vertices in a compact array (swap-remove), so step t

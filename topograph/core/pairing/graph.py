@@ -24,6 +24,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from topograph.core.filtration import lower_star_argmax
+
 
 @dataclass
 class GraphPairing:
@@ -32,14 +34,19 @@ class GraphPairing:
     Attributes:
         rank: ``[N, k]`` position of every vertex in the filtration order.
         death_edge: ``[N, k]`` edge killing the class born at each vertex, -1 if essential.
+        death_vertex: ``[N, k]`` last vertex of that edge (its value is the death), -1 if
+            essential.
         cycle_edges: ``[C, k]`` cycle-closing edges of each filtration, grouped by graph
             (each graph has m - n + c of them, for every filtration).
+        cycle_vertex: ``[C, k]`` last vertex of each cycle edge (its value is the birth).
         cycle_batch: ``[C]`` graph id of each cycle row.
     """
 
     rank: Tensor
     death_edge: Tensor
+    death_vertex: Tensor
     cycle_edges: Tensor
+    cycle_vertex: Tensor
     cycle_batch: Tensor
 
 
@@ -70,32 +77,43 @@ def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_node
     """
     if backend == "auto":
         backend = "numba" if values.device.type == "cpu" else "torch"
+    if backend not in ("numba", "torch"):
+        raise ValueError(f"unknown backend {backend!r}; use 'auto', 'numba' or 'torch'")
     with torch.no_grad():
         values = values.detach()
+        if backend == "numba":
+            return _pair_numba(values, edge_index, edge_batch)
         rank = vertex_rank(values)
         order = edge_order(rank, edge_index)
-        if backend == "numba":
-            death_edge, cycle = _pair_numba(edge_index, order, rank)
-        elif backend == "torch":
-            death_edge, cycle = _pair_torch(edge_index, edge_batch, order, rank)
-        else:
-            raise ValueError(f"unknown backend {backend!r}; use 'auto', 'numba' or 'torch'")
+        death_edge, cycle = _pair_torch(edge_index, edge_batch, order, rank)
+        last = lower_star_argmax(values, edge_index, rank)  # [E, k]
+        death_vertex = torch.where(death_edge < 0, -1, last.gather(0, death_edge.clamp_min(0))) \
+            if edge_index.shape[1] else torch.full_like(death_edge, -1)
         # Cycle edges per filtration, in edge order (= grouped by graph). Every filtration
         # has the same number of cycle edges per graph, so rows align across filtrations.
         k = values.shape[1]
         idx = torch.nonzero(cycle.T.contiguous(), as_tuple=False)  # rows (f, e), sorted by f
         cycle_edges = idx[:, 1].reshape(k, -1).T.contiguous()
+        cycle_vertex = last.gather(0, cycle_edges) if cycle_edges.numel() else cycle_edges
         cycle_batch = edge_batch[cycle_edges[:, 0]] if k else edge_batch[:0]
-    return GraphPairing(rank, death_edge, cycle_edges, cycle_batch)
+    return GraphPairing(rank, death_edge, death_vertex, cycle_edges, cycle_vertex, cycle_batch)
 
 
-def _pair_numba(edge_index: Tensor, order: Tensor, rank: Tensor) -> tuple[Tensor, Tensor]:
+def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor) -> GraphPairing:
     from topograph.core.pairing._kernels import lower_star_pairs_kernel
 
-    u = edge_index[0].numpy()
-    v = edge_index[1].numpy()
-    death_edge, cycle = lower_star_pairs_kernel(u, v, order.numpy(), np.ascontiguousarray(rank.T.numpy()))
-    return torch.from_numpy(death_edge).T, torch.from_numpy(cycle).T
+    vt = values.T.contiguous()
+    if vt.dtype not in (torch.float32, torch.float64):
+        vt = vt.float()  # exact, order-preserving for float16 / bfloat16
+    u = edge_index[0].contiguous().numpy()
+    v = edge_index[1].contiguous().numpy()
+    rank, death_edge, death_vertex, cyc, cycv, count = lower_star_pairs_kernel(u, v, vt.numpy())
+    c = int(count[0]) if len(count) else 0
+    cycle_edges = torch.from_numpy(np.ascontiguousarray(cyc[:, :c].T))
+    cycle_batch = edge_batch[cycle_edges[:, 0]] if c else edge_batch[:0]
+    return GraphPairing(torch.from_numpy(rank).T, torch.from_numpy(death_edge).T,
+                        torch.from_numpy(death_vertex).T, cycle_edges,
+                        torch.from_numpy(np.ascontiguousarray(cycv[:, :c].T)), cycle_batch)
 
 
 def _pair_torch(edge_index: Tensor, edge_batch: Tensor, order: Tensor,

@@ -46,20 +46,31 @@ def rips_pairs(dist: Tensor, backend: str = "auto") -> Tensor:
     return out[0] if single else out
 
 
+POINTS_MAX_DIM = 8  # up to this dimension Prim computes distances on the fly
+
+
 def rips_pairs_from_points(points: Tensor, backend: str = "auto") -> Tensor:
     """MST edges ``[B, n-1, 2]`` of point clouds ``[B, n, d]``.
 
-    The numba backend runs Prim directly on the coordinates (no ``n x n`` matrix is
-    stored); the torch backend builds the distance matrices and runs Borůvka.
+    The numba backend runs Prim directly on the coordinates for low dimensions (no
+    ``n x n`` matrix is stored; for ``d <= POINTS_MAX_DIM`` computing distances on the
+    fly is cheaper than any matrix); for higher dimensions it builds squared
+    distances with one batched matrix product (BLAS) and runs Prim on them. The
+    torch backend builds the distance matrices and runs Borůvka.
     """
     if backend == "auto":
         backend = "numba" if points.device.type == "cpu" else "torch"
     with torch.no_grad():
         if backend == "numba":
-            from topograph.core.pairing._kernels import prim_points_kernel
+            from topograph.core.pairing._kernels import prim_kernel, prim_points_kernel
 
             pts = _kernel_dtype(points.detach())
-            return torch.from_numpy(prim_points_kernel(np.ascontiguousarray(pts.numpy())))
+            if pts.shape[-1] <= POINTS_MAX_DIM:
+                return torch.from_numpy(prim_points_kernel(np.ascontiguousarray(pts.numpy())))
+            # squared distances |x|^2 + |y|^2 - 2 x.y: the MST depends on their order only
+            sq = (pts * pts).sum(-1)
+            d2 = torch.baddbmm(sq.unsqueeze(2) + sq.unsqueeze(1), pts, pts.transpose(1, 2), alpha=-2)
+            return torch.from_numpy(prim_kernel(d2.numpy()))
         if backend == "torch":
             from topograph.core.filtration import pairwise_distances
 
