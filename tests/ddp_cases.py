@@ -36,6 +36,32 @@ def ect_config():
                      seed=0, progress=False)
 
 
+def togl_data():
+    from topograph.data.synthetic_graphs import necklaces_dataset
+
+    graphs = necklaces_dataset(num_graphs=48, seed=3)
+    return graphs[:40], graphs[40:]
+
+
+def togl_model():
+    from topograph.togl.models import GraphClassifier
+
+    torch.manual_seed(0)
+    # Coordinate-function embedding: with DeepSets the pairing of nearly tied values can
+    # flip under rounding-level differences, a discrete change the comparison would see.
+    return GraphClassifier(3, 2, conv="gcn", depth=1, togl_position=1, hidden=16,
+                           num_filtrations=4, embedding="triangle")
+
+
+def togl_config():
+    from topograph.togl.train import TrainConfig
+
+    # SGD: Adam would turn rounding noise in (near-)zero gradients into steps of
+    # about lr, hiding what the test compares
+    return TrainConfig(epochs=2, batch_size=8, lr=0.05, seed=0, progress=False,
+                       restore_best=False, optimizer="sgd")
+
+
 def run_case(task: str) -> dict:
     if task == "topoae":
         from topograph.topoae.train import train_autoencoder
@@ -48,5 +74,12 @@ def run_case(task: str) -> dict:
 
         x, y = ect_data()
         model = fit(x, y, 3, ect_config(), torch.device("cpu"))
+        return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    if task == "togl":
+        from topograph.togl.train import train_fold
+
+        train, val = togl_data()
+        model = togl_model()
+        train_fold(model, train, val, val, togl_config())
         return {k: v.detach().clone() for k, v in model.state_dict().items()}
     raise ValueError(task)

@@ -102,3 +102,45 @@ def test_ect_ddp_two_ranks(tmp_path):
     for k in ref:
         assert torch.equal(r0[k], r1[k]), f"ranks differ in {k}"
         assert torch.allclose(r0[k], ref[k], atol=1e-5), f"{k}: DDP and single process differ"
+
+
+def _togl_reference(ranks: int = 2) -> dict:
+    from torch.utils.data.distributed import DistributedSampler
+    from torch_geometric.data import Batch
+
+    cfg = ddp_cases.togl_config()
+    train, _ = ddp_cases.togl_data()
+    model = ddp_cases.togl_model()
+    from topograph.togl.train import make_optimizer
+
+    opt = make_optimizer(model.parameters(), cfg)
+    samplers = [DistributedSampler(train, num_replicas=2, rank=r, shuffle=True, seed=cfg.seed)
+                for r in range(2)]
+    for epoch in range(cfg.epochs):
+        model.train()
+        shards = []
+        for s in samplers:
+            s.set_epoch(epoch)
+            idx = list(s)
+            shards.append([idx[i:i + cfg.batch_size] for i in range(0, len(idx), cfg.batch_size)])
+        for b0, b1 in zip(*shards):
+            opt.zero_grad()
+            for b in (b0, b1)[:ranks]:
+                data = Batch.from_data_list([train[i] for i in b])
+                (torch.nn.functional.cross_entropy(model(data), data.y) / ranks).backward()
+            opt.step()
+    return model.state_dict()
+
+
+@pytest.mark.slow
+def test_togl_ddp_two_ranks(tmp_path):
+    r0, r1 = _torchrun("togl", tmp_path)
+    ref = _togl_reference()
+    wrong = _togl_reference(ranks=1)  # control: the gradient of rank 0's batches alone
+    params = [k for k, _ in ddp_cases.togl_model().named_parameters()]
+    for k in params:
+        assert torch.equal(r0[k], r1[k]), f"ranks differ in {k}"
+    err = max(float((r0[k] - ref[k]).abs().max()) for k in params)
+    err_wrong = max(float((r0[k] - wrong[k]).abs().max()) for k in params)
+    assert err <= 1e-5, f"DDP and single process differ by {err}"
+    assert err_wrong > 1e-3, "the test cannot tell the right reference from a wrong one"

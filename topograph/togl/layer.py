@@ -154,7 +154,8 @@ class TOGL(nn.Module):
         self.filtration = nn.Sequential(nn.Linear(in_channels, hidden), nn.ReLU(),
                                         nn.Linear(hidden, k))
         self.embed0 = _VertexEmbedding(embedding, k, num_functions, deepset_hidden)
-        self.lin0 = nn.Linear(self.embed0.out_features, out_channels)
+        # no bias: the BatchNorm that follows removes it (its gradient is rounding noise)
+        self.lin0 = nn.Linear(self.embed0.out_features, out_channels, bias=False)
         self.embed1: _CycleEmbedding | None = None
         self.lin1: nn.Linear | None = None
         if use_dim1:

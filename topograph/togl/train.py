@@ -20,6 +20,8 @@ from torch_geometric.data import Data
 from torch_geometric.loader import DataLoader
 from tqdm.auto import tqdm
 
+from topograph.distributed import setup
+
 __all__ = ["TrainConfig", "train_fold", "cross_validate", "evaluate", "resolve_device",
            "avoid_openmp_spin"]
 
@@ -58,6 +60,8 @@ class TrainConfig:
     seed: int = 0
     device: str = "cpu"
     progress: bool = True
+    restore_best: bool = True  # keep the weights of the best validation epoch
+    optimizer: str = "adam"  # "adam" (paper) or "sgd" (momentum 0.9)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -68,6 +72,15 @@ def resolve_device(name: str) -> torch.device:
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {name!r} requested but CUDA is not available")
     return dev
+
+
+def make_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """Adam (the paper's choice) or SGD with momentum, as ``cfg.optimizer`` says."""
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=0.9, weight_decay=cfg.weight_decay)
+    raise ValueError(f"optimizer must be 'adam' or 'sgd', got {cfg.optimizer!r}")
 
 
 def _labels(graphs: Sequence[Data]) -> np.ndarray:
@@ -90,15 +103,25 @@ def evaluate(model: nn.Module, loader: DataLoader, device: torch.device) -> tupl
 
 def train_fold(model: nn.Module, train: Sequence[Data], val: Sequence[Data],
                test: Sequence[Data], cfg: TrainConfig, desc: str = "") -> dict:
-    """Train ``model`` on ``train`` and report the test accuracy at the best epoch."""
-    device = resolve_device(cfg.device)
-    model = model.to(device)
+    """Train ``model`` on ``train`` and report the test accuracy at the best epoch.
+
+    Under ``torchrun`` the model is wrapped in DDP and a ``DistributedSampler``
+    gives each rank its share of the training graphs; validation metrics are
+    averaged over ranks so that every rank takes the same early-stopping and
+    learning-rate decisions.
+    """
+    ctx = setup(resolve_device(cfg.device))
+    device = ctx.device
+    module = model.to(device)
+    model = ctx.wrap(module)
     gen = torch.Generator().manual_seed(cfg.seed)
-    train_loader = DataLoader(list(train), batch_size=cfg.batch_size, shuffle=True,
-                              generator=gen)
+    train = list(train)
+    sampler = ctx.sampler(train, shuffle=True, seed=cfg.seed)
+    train_loader = DataLoader(train, batch_size=cfg.batch_size, shuffle=sampler is None,
+                              generator=gen if sampler is None else None, sampler=sampler)
     val_loader = DataLoader(list(val), batch_size=256)
     test_loader = DataLoader(list(test), batch_size=256)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = make_optimizer(model.parameters(), cfg)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=cfg.lr_factor,
                                                        patience=cfg.lr_patience)
     best = (-1.0, float("inf"))
@@ -106,6 +129,8 @@ def train_fold(model: nn.Module, train: Sequence[Data], val: Sequence[Data],
     bar = tqdm(range(cfg.epochs), desc=desc, leave=False, disable=not cfg.progress)
     epoch = -1
     for epoch in bar:
+        if sampler is not None:
+            sampler.set_epoch(epoch)
         model.train()
         total = 0.0
         for data in train_loader:
@@ -115,19 +140,20 @@ def train_fold(model: nn.Module, train: Sequence[Data], val: Sequence[Data],
             loss.backward()
             opt.step()
             total += float(loss.detach()) * data.num_graphs
-        val_loss, val_acc = evaluate(model, val_loader, device)
+        val_loss, val_acc = evaluate(module, val_loader, device)
+        val_loss, val_acc = ctx.mean(val_loss), ctx.mean(val_acc)
         sched.step(val_loss)
         if (val_acc, -val_loss) > (best[0], -best[1]):
             best, best_epoch = (val_acc, val_loss), epoch
-            best_state = copy.deepcopy(model.state_dict())
+            best_state = copy.deepcopy(module.state_dict())
         stale = 0 if val_loss < best_loss else stale + 1
         best_loss = min(best_loss, val_loss)
         bar.set_postfix(loss=f"{total / len(train):.3f}", val_acc=f"{val_acc:.3f}")
         if stale >= cfg.patience or opt.param_groups[0]["lr"] < cfg.min_lr:
             break
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    test_loss, test_acc = evaluate(model, test_loader, device)
+    if best_state is not None and cfg.restore_best:
+        module.load_state_dict(best_state)
+    test_loss, test_acc = evaluate(module, test_loader, device)
     return {"test_acc": test_acc, "test_loss": test_loss, "val_acc": best[0],
             "best_epoch": best_epoch, "epochs": epoch + 1}
 
