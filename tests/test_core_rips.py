@@ -151,3 +151,24 @@ def test_overflowing_coordinates_are_reported():
     # the same points in float64 are fine
     r = rips_persistence(torch.tensor([[0.0, 0.0], [3e38, 3e38]], dtype=torch.float64))
     assert torch.isfinite(r.dim0.death[~r.dim0.essential]).all()
+
+
+@given(points=st.integers(4, 20).flatmap(
+    lambda n: arrays(np.int64, (n, 2), elements=st.integers(-20, 20))))
+def test_dims_0_and_1_match_ripser(points):
+    # points on a 0.1 grid (ties and duplicates included): distances are 0 or >= 0.1, so
+    # ripser's float32 arithmetic cannot blur which pairs are of positive length
+    points = points / 10.0
+    from ripser import ripser
+
+    ref = ripser(points, maxdim=1)["dgms"]
+    res = rips_persistence(torch.from_numpy(points), max_dim=1)
+    d0 = res.as_list(0)[0].numpy()
+    r0 = ref[0][np.isfinite(ref[0][:, 1]), 1]
+    ours0 = d0[np.isfinite(d0[:, 1]), 1]
+    # ripser works in float32 and drops zero-length pairs: compare the clearly positive ones
+    assert np.allclose(np.sort(ours0[ours0 > 1e-3]), np.sort(r0[r0 > 1e-3]), atol=1e-5)
+    d1 = res.as_list(1)[0].numpy()
+    keep = d1[:, 1] - d1[:, 0] > 1e-3
+    r1 = ref[1][ref[1][:, 1] - ref[1][:, 0] > 1e-3]
+    assert np.allclose(np.sort(d1[keep], 0), np.sort(r1, 0), atol=1e-5)
