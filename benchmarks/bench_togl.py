@@ -28,7 +28,6 @@ from torch_geometric.nn import GCNConv
 
 from topograph.data import TUDataset
 from topograph.nn import TOGL
-from topograph.togl.train import avoid_openmp_spin
 
 
 class GudhiTOGL(TOGL):
@@ -176,11 +175,7 @@ def main() -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--skip-gudhi", action="store_true")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
-    p.add_argument("--numba-omp", action="store_true",
-                   help="keep numba's default (OpenMP) threading layer")
-    args = p.parse_args()
-    if not args.numba_omp:
-        avoid_openmp_spin()
+    args = p.parse_args()  # numba threading: see topograph/core/_numba_config.py
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     dev = torch.device(args.device)

@@ -27,7 +27,7 @@ import torch
 
 from topograph.data import TUDataset, cycles_dataset, necklaces_dataset
 from topograph.togl.models import GraphClassifier
-from topograph.togl.train import TrainConfig, avoid_openmp_spin, cross_validate
+from topograph.togl.train import TrainConfig, cross_validate
 
 
 def run_cell(graphs, conv: str, depth: int, togl: int | None, hidden: int, folds: int,
@@ -125,7 +125,6 @@ def main() -> None:
     p.add_argument("--progress", action="store_true", help="show tqdm bars per fold")
     p.add_argument("--out", type=Path, default=None)
     args = p.parse_args()
-    avoid_openmp_spin()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     print(f"settings: {vars(args)}", flush=True)

@@ -10,11 +10,9 @@ from sklearn.model_selection import train_test_split
 
 from topograph.data import necklaces_dataset
 from topograph.togl import GraphClassifier, TrainConfig, train_fold
-from topograph.togl.train import avoid_openmp_spin
 
 
 def main() -> None:
-    avoid_openmp_spin()  # see topograph/togl/train.py
     torch.manual_seed(0)
     graphs = necklaces_dataset(num_graphs=600, seed=0)  # list of PyG Data, 2 classes
     labels = [int(g.y) for g in graphs]

@@ -79,8 +79,7 @@ def load_graphs(name: str, features: str | None, seed: int, num_graphs: int = 10
 def run(args: argparse.Namespace) -> int:
     from topograph.cli import UserError
     from topograph.togl.models import GraphClassifier
-    from topograph.togl.train import (TrainConfig, avoid_openmp_spin, cross_validate,
-                                      resolve_device)
+    from topograph.togl.train import TrainConfig, cross_validate, resolve_device
 
     if args.depth < 0 or args.epochs < 1 or args.folds < 1 or args.hidden < 1:
         raise UserError("--depth must be >= 0 and --epochs, --folds, --hidden >= 1")
@@ -94,7 +93,6 @@ def run(args: argparse.Namespace) -> int:
         resolve_device(args.device)
     except (ValueError, RuntimeError) as err:
         raise UserError(str(err)) from None
-    avoid_openmp_spin()
     graphs = load_graphs(args.dataset, args.features, args.seed, args.num_graphs)
     in_ch = int(graphs[0].x.size(1))
     num_classes = int(max(int(g.y.max()) for g in graphs)) + 1

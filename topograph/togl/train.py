@@ -23,25 +23,8 @@ from tqdm.auto import tqdm
 from topograph.distributed import setup
 
 __all__ = ["TrainConfig", "train_fold", "cross_validate", "evaluate", "resolve_device",
-           "avoid_openmp_spin"]
-
-
-def avoid_openmp_spin() -> None:
-    """Use numba's ``workqueue`` threading layer unless the user chose one.
-
-    The core's parallel numba kernels default to the OpenMP layer here; its worker
-    threads spin-wait next to torch's own OpenMP runtime and slow *every* op of a
-    training step about 10x on a 2-core machine (measured: TOGL fwd+bwd 600 vs 52 ms,
-    GCNConv 200 vs 24 ms). Call before the first persistence computation; it has no
-    effect once numba has started its threads or if ``NUMBA_THREADING_LAYER`` is set.
-    """
-    if "NUMBA_THREADING_LAYER" in os.environ:
-        return
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - numba is a dependency
-        return
-    numba.config.THREADING_LAYER = "workqueue"
+           "make_optimizer"
+]
 
 
 @dataclass
