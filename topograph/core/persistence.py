@@ -244,7 +244,7 @@ def rips_persistence(
         B, n = pts.shape[0], pts.shape[1]
         # The full distance matrix is only needed for dimension 1, the "max" convention,
         # or the torch backend; the numba path runs Prim on the coordinates.
-        if max_dim >= 1 or essential == "max" or backend == "torch" or pts.device.type != "cpu":
+        if max_dim >= 1 or backend == "torch" or pts.device.type != "cpu":
             with torch.no_grad():
                 dist = pairwise_distances(pts.detach())
             if check and dist.numel() and not bool(torch.isfinite(dist).all()):
@@ -268,8 +268,9 @@ def rips_persistence(
     device = (dist if dist is not None else pts).device
     if dist is not None:
         mst = rips_pairs(dist, backend=backend)  # [B, n-1, 2]
+        far = None
     else:
-        mst = rips_pairs_from_points(pts, backend=backend)
+        mst, far = rips_pairs_from_points(pts, backend=backend, return_farthest=True)
     # Row layout per sample: the n-1 MST edges, then the essential class.
     lengths = _gather_lengths(pts, dist, mst)
     if check and pts is not None and lengths.numel() and not bool(torch.isfinite(lengths).all()):
@@ -281,9 +282,10 @@ def rips_persistence(
     ess = death_idx < 0
     smax = None
     if essential == "max":
-        arg = dist.detach().reshape(B, n * n).argmax(1)
-        far = torch.stack([arg // n, arg % n], -1)[:, None, :]  # [B, 1, 2]
-        smax = _gather_lengths(pts, dist, far).expand(B, n)
+        if far is None:
+            arg = dist.detach().reshape(B, n * n).argmax(1)
+            far = torch.stack([arg // n, arg % n], -1)
+        smax = _gather_lengths(pts, dist, far[:, None, :]).expand(B, n)
     deaths = apply_essential(deaths, ess, essential, smax)
     births = torch.zeros_like(deaths)
     batch = torch.arange(B, device=device).repeat_interleave(n)

@@ -19,7 +19,8 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
-from topograph.core import rips_dim1_pairs, rips_pairs
+from topograph.core import rips_dim1_pairs
+from topograph.core.pairing.rips import rips_pairs_from_points
 
 MATCHINGS = ("symmetric", "sorted_deaths", "random")
 NORMALIZATIONS = ("batch_max", "learnable", "none")
@@ -210,27 +211,33 @@ class TopologicalSignatureLoss(nn.Module):
     def forward(self, x: Tensor, z: Tensor, return_parts: bool = False):
         x, z, batched = self._prepare(x, z)
         B, n = z.shape[0], z.shape[1]
+        dx = dz = None
         with torch.no_grad():
-            dx = _squared_distances(x)
-            dz = _squared_distances(z)
-            finite = torch.isfinite(torch.stack([dx.amax(), dz.amax()]))
-            if not bool(finite.all()):
-                name = "x" if not bool(finite[0]) else "z"
-                raise ValueError(
-                    f"squared distances of {name} overflow {dx.dtype if name == 'x' else dz.dtype}: "
-                    f"the values of {name} are too large; rescale them or use float64")
+            if self.matching == "random" or 1 in self.dims:
+                dx = _squared_distances(x)
+                dz = _squared_distances(z)
             if self.matching == "random":
                 pix = piz = self._random_pairs(B, n, z.device)
-            else:  # two calls: a single matrix takes the core's serial (no thread pool) path
-                pix = rips_pairs(dx, backend=self.backend).to(z.device)
-                piz = rips_pairs(dz, backend=self.backend).to(z.device)
+                far_x, far_z = _argmax_pair(dx), _argmax_pair(dz)
+            else:
+                # MST edges and the farthest pair of each space straight from the points:
+                # no distance matrix for low-dimensional spaces, Prim finds the diameter
+                pix, fx = rips_pairs_from_points(x, backend=self.backend, return_farthest=True)
+                piz, fz = rips_pairs_from_points(z, backend=self.backend, return_farthest=True)
+                pix, piz = pix.to(z.device), piz.to(z.device)
+                far_x, far_z = fx.to(z.device)[:, None], fz.to(z.device)[:, None]
             sel = torch.cat([pix, piz], dim=1)
             # the last column holds each space's batch-max entry (for the default normalisation)
-            sel_x = torch.cat([sel, _argmax_pair(dx)], dim=1)
-            sel_z = torch.cat([sel, _argmax_pair(dz)], dim=1)
+            sel_x = torch.cat([sel, far_x], dim=1)
+            sel_z = torch.cat([sel, far_z], dim=1)
         P = n - 1
         ax, x_max = _pair_distances(x, sel_x).split([2 * P, 1], dim=1)
         az, z_max = _pair_distances(z, sel_z).split([2 * P, 1], dim=1)
+        finite = torch.isfinite(torch.stack([x_max.detach().max(), z_max.detach().max()]))
+        if not bool(finite.all()):
+            name = "x" if not bool(finite[0]) else "z"
+            raise ValueError(f"distances of {name} overflow {x.dtype if name == 'x' else z.dtype}: "
+                             f"the values of {name} are too large; rescale them or use float64")
         sx, sz = self._scales_of(x_max, z_max)
         ax, az = ax / sx, az / sz
 

@@ -103,13 +103,14 @@ def lower_star_pairs_kernel(u, v, values):
 
 
 @njit(cache=True)
-def _prim_one(d, out):
+def _prim_one(d, out, far):
     n = d.shape[0]
     best = np.full(n, np.inf)
     src = np.zeros(n, dtype=np.int64)
     rem = np.arange(1, n)  # unvisited vertices
     r = n - 1
     m = 0
+    fmax = -np.inf  # every pair is scanned once: track the farthest one on the way
     for t in range(n - 1):
         row = d[m]
         arg = 0
@@ -117,6 +118,10 @@ def _prim_one(d, out):
         for p in range(r):
             j = rem[p]
             w = row[j]
+            if w > fmax:
+                fmax = w
+                far[0] = m
+                far[1] = j
             if w < best[j]:
                 best[j] = w
                 src[j] = m
@@ -131,15 +136,15 @@ def _prim_one(d, out):
 
 
 @njit(cache=True)
-def _prim_serial(dist, out):
+def _prim_serial(dist, out, far):
     for b in range(dist.shape[0]):
-        _prim_one(dist[b], out[b])
+        _prim_one(dist[b], out[b], far[b])
 
 
 @njit(cache=True, parallel=True)
-def _prim_parallel(dist, out):
+def _prim_parallel(dist, out, far):
     for b in prange(dist.shape[0]):
-        _prim_one(dist[b], out[b])
+        _prim_one(dist[b], out[b], far[b])
 
 
 # Waking the thread pool costs tens of microseconds (milliseconds on a loaded
@@ -151,22 +156,24 @@ def _use_parallel(batch: int, work_per_item: int) -> bool:
     return batch > 1 and batch * work_per_item >= PARALLEL_MIN_WORK
 
 
-def prim_kernel(dist: np.ndarray) -> np.ndarray:
+def prim_kernel(dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Dense Prim minimum spanning tree for each distance matrix of ``dist [B, n, n]``.
 
     O(n^2) per sample without sorting the n(n-1)/2 edges; large batches run in
     parallel threads. Only the order of the entries matters (squared or slightly
     negative rounded distances are fine). Returns ``[B, n-1, 2]`` int64 edges
-    (tree vertex, new vertex) in the order they were added.
+    (tree vertex, new vertex) in the order they were added, and the farthest pair
+    ``[B, 2]`` of each sample (found on the way: Prim reads every pair once).
     """
     B, n, _ = dist.shape
     out = np.zeros((B, max(n - 1, 0), 2), dtype=np.int64)
-    (_prim_parallel if _use_parallel(B, n * n) else _prim_serial)(dist, out)
-    return out
+    far = np.zeros((B, 2), dtype=np.int64)
+    (_prim_parallel if _use_parallel(B, n * n) else _prim_serial)(dist, out, far)
+    return out, far
 
 
 @njit(cache=True)
-def _prim_points_one(x, out):
+def _prim_points_one(x, out, far):
     """Prim on coordinates ``x [n, d]``: squared distances computed on the fly (no matrix)."""
     n, dim = x.shape
     best = np.full(n, np.inf)
@@ -174,6 +181,7 @@ def _prim_points_one(x, out):
     rem = np.arange(1, n)
     r = n - 1
     m = 0
+    fmax = -np.inf
     for t in range(n - 1):
         arg = 0
         mv = np.inf
@@ -183,6 +191,10 @@ def _prim_points_one(x, out):
             for c in range(dim):
                 diff = np.float64(x[m, c]) - np.float64(x[j, c])
                 w += diff * diff
+            if w > fmax:
+                fmax = w
+                far[0] = m
+                far[1] = j
             if w < best[j]:
                 best[j] = w
                 src[j] = m
@@ -197,18 +209,18 @@ def _prim_points_one(x, out):
 
 
 @njit(cache=True)
-def _prim_points_serial(x, out):
+def _prim_points_serial(x, out, far):
     for b in range(x.shape[0]):
-        _prim_points_one(x[b], out[b])
+        _prim_points_one(x[b], out[b], far[b])
 
 
 @njit(cache=True, parallel=True)
-def _prim_points_parallel(x, out):
+def _prim_points_parallel(x, out, far):
     for b in prange(x.shape[0]):
-        _prim_points_one(x[b], out[b])
+        _prim_points_one(x[b], out[b], far[b])
 
 
-def prim_points_kernel(points: np.ndarray) -> np.ndarray:
+def prim_points_kernel(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Euclidean minimum spanning trees of point clouds ``[B, n, d]`` without a distance matrix.
 
     Same output as :func:`prim_kernel` on the clouds' distance matrices; squared
@@ -216,5 +228,6 @@ def prim_points_kernel(points: np.ndarray) -> np.ndarray:
     """
     B, n, d = points.shape
     out = np.zeros((B, max(n - 1, 0), 2), dtype=np.int64)
-    (_prim_points_parallel if _use_parallel(B, n * n * d) else _prim_points_serial)(points, out)
-    return out
+    far = np.zeros((B, 2), dtype=np.int64)
+    (_prim_points_parallel if _use_parallel(B, n * n * d) else _prim_points_serial)(points, out, far)
+    return out, far

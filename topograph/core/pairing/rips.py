@@ -38,7 +38,7 @@ def rips_pairs(dist: Tensor, backend: str = "auto") -> Tensor:
         if backend == "numba":
             from topograph.core.pairing._kernels import prim_kernel
 
-            out = torch.from_numpy(prim_kernel(np.ascontiguousarray(_kernel_dtype(d).numpy())))
+            out = torch.from_numpy(prim_kernel(np.ascontiguousarray(_kernel_dtype(d).numpy()))[0])
         elif backend == "torch":
             out = _boruvka(d)
         else:
@@ -49,7 +49,8 @@ def rips_pairs(dist: Tensor, backend: str = "auto") -> Tensor:
 POINTS_MAX_DIM = 8  # up to this dimension Prim computes distances on the fly
 
 
-def rips_pairs_from_points(points: Tensor, backend: str = "auto") -> Tensor:
+def rips_pairs_from_points(points: Tensor, backend: str = "auto",
+                           return_farthest: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """MST edges ``[B, n-1, 2]`` of point clouds ``[B, n, d]``.
 
     The numba backend runs Prim directly on the coordinates for low dimensions (no
@@ -57,6 +58,8 @@ def rips_pairs_from_points(points: Tensor, backend: str = "auto") -> Tensor:
     fly is cheaper than any matrix); for higher dimensions it builds squared
     distances with one batched matrix product (BLAS) and runs Prim on them. The
     torch backend builds the distance matrices and runs Borůvka.
+    With ``return_farthest`` also the farthest pair ``[B, 2]`` of each cloud (its
+    diameter, e.g. for normalising distances), which Prim finds on the way.
     """
     if backend == "auto":
         backend = "numba" if points.device.type == "cpu" else "torch"
@@ -66,16 +69,25 @@ def rips_pairs_from_points(points: Tensor, backend: str = "auto") -> Tensor:
 
             pts = _kernel_dtype(points.detach())
             if pts.shape[-1] <= POINTS_MAX_DIM:
-                return torch.from_numpy(prim_points_kernel(np.ascontiguousarray(pts.numpy())))
-            # squared distances |x|^2 + |y|^2 - 2 x.y: the MST depends on their order only
-            sq = (pts * pts).sum(-1)
-            d2 = torch.baddbmm(sq.unsqueeze(2) + sq.unsqueeze(1), pts, pts.transpose(1, 2), alpha=-2)
-            return torch.from_numpy(prim_kernel(d2.numpy()))
-        if backend == "torch":
+                edges, far = prim_points_kernel(np.ascontiguousarray(pts.numpy()))
+            else:
+                # squared distances |x|^2 + |y|^2 - 2 x.y: the MST depends on their order only
+                sq = (pts * pts).sum(-1)
+                d2 = torch.baddbmm(sq.unsqueeze(2) + sq.unsqueeze(1), pts, pts.transpose(1, 2),
+                                   alpha=-2)
+                edges, far = prim_kernel(d2.numpy())
+            edges, far = torch.from_numpy(edges), torch.from_numpy(far)
+        elif backend == "torch":
             from topograph.core.filtration import pairwise_distances
 
-            return _boruvka(pairwise_distances(points.detach()))
-    raise ValueError(f"unknown backend {backend!r}; use 'auto', 'numba' or 'torch'")
+            d = pairwise_distances(points.detach())
+            edges = _boruvka(d)
+            n = d.shape[-1]
+            arg = d.reshape(d.shape[0], n * n).argmax(1)
+            far = torch.stack([arg // n, arg % n], -1)
+        else:
+            raise ValueError(f"unknown backend {backend!r}; use 'auto', 'numba' or 'torch'")
+    return (edges, far) if return_farthest else edges
 
 
 def _boruvka(d: Tensor) -> Tensor:
