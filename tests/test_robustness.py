@@ -452,12 +452,7 @@ def XG(n: int = 6) -> torch.Tensor:
     return torch.rand(n, 3, generator=torch.Generator().manual_seed(1))
 
 
-TOGL_XFAIL = {
-    "integer features": "TOGL does not check the feature dtype: nn.Linear raises RuntimeError "
-                        "'mat1 and mat2 must have the same dtype' instead of a TypeError",
-    "features on meta": "TOGL._check calls bool(torch.isfinite(x).all()) before the core's checks: "
-                        "RuntimeError 'Tensor.item() cannot be called on meta tensors'",
-}
+TOGL_XFAIL: dict[str, str] = {}
 
 TOGL_ERRORS = [
     ("nan features", lambda: _togl()(NAN(XG()), E()), ValueError, "NaN"),
@@ -678,12 +673,7 @@ def _cli_cases():
     ]
 
 
-CLI_XFAIL = {
-    "togl zero graphs": "togl CLI: ValueError 'num_graphs must be >= 1' from the data generator escapes as a "
-                        "traceback (no --num-graphs check)",
-    "togl nan lr": "togl CLI: --lr nan reaches torch.optim.Adam ('Invalid learning rate: nan') as a traceback",
-    "togl zero filtrations": "togl CLI: --num-filtrations 0 reaches TOGL.__init__ and escapes as a traceback",
-}
+CLI_XFAIL: dict[str, str] = {}
 CLI_CASES = _cli_cases()
 
 

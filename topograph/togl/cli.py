@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import json
 import sys
 from pathlib import Path
@@ -89,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--static needs --togl-position")
     if args.model == "gat" and args.hidden % 4:
         raise UserError("--model gat needs --hidden divisible by 4 (4 heads)")
+    if args.num_graphs < 2 or args.num_filtrations < 1 or args.batch_size < 1:
+        raise UserError("--num-graphs must be >= 2 and --num-filtrations, --batch-size >= 1")
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        raise UserError(f"--lr must be a positive number, got {args.lr}")
     try:
         resolve_device(args.device)
     except (ValueError, RuntimeError) as err:

@@ -187,6 +187,12 @@ class TOGL(nn.Module):
         if not isinstance(x, Tensor) or x.dim() != 2:
             raise ValueError(f"TOGL expects node features x of shape [N, {self.in_channels}], "
                              f"got {getattr(x, 'shape', type(x).__name__)}")
+        if not torch.is_floating_point(x):
+            raise TypeError(f"TOGL expects floating point node features, got dtype {x.dtype}; "
+                            "use x.float()")
+        if x.device.type == "meta":
+            raise ValueError("x is on the meta device, which holds no data; move it to the cpu "
+                             "or a cuda device")
         if x.size(1) != self.in_channels:
             raise ValueError(f"TOGL was built with in_channels={self.in_channels} but x has "
                              f"{x.size(1)} features per node")
