@@ -119,3 +119,40 @@ def test_bad_checkpoints_raise_clear_error(tmp_path, which, loader):
         fn(path)
     assert str(path) in str(info.value)
     assert isinstance(info.value, ValueError)
+
+
+def test_togl_checkpoint_round_trip(tmp_path):
+    from torch_geometric.data import Batch
+
+    from topograph.checkpoint import CheckpointError
+    from topograph.data.synthetic_graphs import necklaces_dataset
+    from topograph.togl.models import GraphClassifier
+    from topograph.togl.train import TrainConfig, cross_validate, load_model, save_model
+
+    graphs = necklaces_dataset(num_graphs=40, seed=1)
+    config = dict(in_channels=3, num_classes=2, conv="gcn", depth=1, togl_position=1, hidden=16,
+                  num_filtrations=4)
+    res = cross_validate(graphs, lambda: GraphClassifier(**config),
+                         TrainConfig(epochs=2, progress=False), folds=1, return_model=True)
+    model = res["model"].eval()
+    path = tmp_path / "togl.pt"
+    save_model(path, model, config)
+    loaded = load_model(path)
+    data = Batch.from_data_list(graphs[:10])
+    with torch.no_grad():
+        assert torch.equal(model(data), loaded(data))
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(CheckpointError, match="togl.pt"):
+        load_model(path)
+
+
+def test_togl_cli_writes_a_loadable_checkpoint(tmp_path):
+    from topograph.cli import main
+    from topograph.togl.train import load_model
+
+    out = tmp_path / "res.json"
+    assert main(["togl", "--dataset", "necklaces", "--num-graphs", "40", "--depth", "1",
+                 "--togl-position", "1", "--epochs", "1", "--folds", "1", "--hidden", "16",
+                 "--no-progress", "--out", str(out)]) == 0
+    model = load_model(out.with_suffix(".pt"))
+    assert any(n.startswith("togl") for n, _ in model.named_modules())  # the TOGL layer is back

@@ -52,7 +52,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--patience", type=int, default=30, help="early stopping patience")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu", help="cpu | cuda | auto")
-    p.add_argument("--out", type=Path, default=None, help="write results as JSON here")
+    p.add_argument("--out", type=Path, default=None,
+                   help="write results as JSON here, and the last fold's model next to it (.pt)")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
@@ -80,7 +81,8 @@ def load_graphs(name: str, features: str | None, seed: int, num_graphs: int = 10
 def run(args: argparse.Namespace) -> int:
     from topograph.cli import UserError
     from topograph.togl.models import GraphClassifier
-    from topograph.togl.train import TrainConfig, cross_validate, resolve_device
+    from topograph.distributed import setup
+    from topograph.togl.train import TrainConfig, cross_validate, resolve_device, save_model
 
     if args.depth < 0 or args.epochs < 1 or args.folds < 1 or args.hidden < 1:
         raise UserError("--depth must be >= 0 and --epochs, --folds, --hidden >= 1")
@@ -102,25 +104,31 @@ def run(args: argparse.Namespace) -> int:
     in_ch = int(graphs[0].x.size(1))
     num_classes = int(max(int(g.y.max()) for g in graphs)) + 1
 
+    model_config = dict(in_channels=in_ch, num_classes=num_classes, conv=args.model,
+                        depth=args.depth, togl_position=args.togl_position, hidden=args.hidden,
+                        pooling=args.pooling, dropout=args.dropout,
+                        num_filtrations=args.num_filtrations, embedding=args.embedding,
+                        use_dim1=not args.no_dim1, static=args.static)
+
     def make_model() -> GraphClassifier:
-        return GraphClassifier(in_ch, num_classes, conv=args.model, depth=args.depth,
-                               togl_position=args.togl_position, hidden=args.hidden,
-                               pooling=args.pooling, dropout=args.dropout,
-                               num_filtrations=args.num_filtrations,
-                               embedding=args.embedding, use_dim1=not args.no_dim1,
-                               static=args.static)
+        return GraphClassifier(**model_config)
 
     name = make_model().name
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                       patience=args.patience, seed=args.seed, device=args.device,
                       progress=not args.no_progress)
     res = cross_validate(graphs, make_model, cfg, folds=args.folds, max_folds=args.max_folds,
-                         desc=name)
+                         desc=name, return_model=True)
+    model = res.pop("model")
     res.update(dataset=args.dataset, model=name, graphs=len(graphs))
+    if not setup(args.device if args.device != "auto" else "cpu").is_main:
+        return 0  # under torchrun only rank 0 writes
     print(f"{args.dataset} {name}: {res['mean']:.1f} +- {res['std']:.1f} % test accuracy "
           f"over {res['num_folds']} fold(s) ({res['seconds']:.0f} s)")
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(res, indent=2))
-        print(f"wrote {args.out}", file=sys.stderr)
+        ckpt = args.out.with_suffix(".pt")
+        save_model(ckpt, model, model_config, dataset=str(args.dataset))
+        print(f"wrote {args.out} and {ckpt} (the last fold's model)", file=sys.stderr)
     return 0

@@ -143,7 +143,7 @@ def train_fold(model: nn.Module, train: Sequence[Data], val: Sequence[Data],
 
 def cross_validate(graphs: Sequence[Data], make_model: Callable[[], nn.Module],
                    cfg: TrainConfig, folds: int = 10, max_folds: int | None = None,
-                   desc: str = "") -> dict:
+                   desc: str = "", return_model: bool = False) -> dict:
     """Stratified ``folds``-fold CV (seeded); ``max_folds`` runs only the first ones.
 
     ``folds=1`` means a single stratified 80/20 hold-out split. Returns per-fold
@@ -162,16 +162,44 @@ def cross_validate(graphs: Sequence[Data], make_model: Callable[[], nn.Module],
                                          random_state=cfg.seed))]
     splits = splits[:max_folds] if max_folds else splits
     start = time.perf_counter()
-    results = []
+    results, model = [], None
     for i, (tr, te) in enumerate(splits):
         torch.manual_seed(cfg.seed + i)
         tr_idx, va_idx = train_test_split(tr, test_size=cfg.val_fraction, stratify=y[tr],
                                           random_state=cfg.seed + i)
-        res = train_fold(make_model(), [graphs[j] for j in tr_idx],
+        model = make_model()
+        res = train_fold(model, [graphs[j] for j in tr_idx],
                          [graphs[j] for j in va_idx], [graphs[j] for j in te],
                          cfg, desc=f"{desc} fold {i + 1}/{len(splits)}")
         results.append(res)
     accs = np.array([r["test_acc"] for r in results]) * 100
-    return {"folds": results, "accuracies": accs.tolist(), "mean": float(accs.mean()),
-            "std": float(accs.std()), "num_folds": len(results),
-            "seconds": time.perf_counter() - start, "config": asdict(cfg)}
+    out = {"folds": results, "accuracies": accs.tolist(), "mean": float(accs.mean()),
+           "std": float(accs.std()), "num_folds": len(results),
+           "seconds": time.perf_counter() - start, "config": asdict(cfg)}
+    if return_model:  # the last fold's trained model (not JSON-serialisable)
+        out["model"] = model
+    return out
+
+
+def save_model(path, model: nn.Module, model_config: dict, **extra) -> None:
+    """Writes a :class:`~topograph.togl.models.GraphClassifier` checkpoint that
+    :func:`load_model` rebuilds (``model_config``: its constructor arguments)."""
+    from topograph.checkpoint import save_checkpoint
+
+    save_checkpoint(path, kind="togl", state_dict=model.state_dict(), config=model_config, **extra)
+
+
+def load_model(path, device: str | torch.device = "cpu") -> nn.Module:
+    """Rebuilds the :class:`~topograph.togl.models.GraphClassifier` of a ``topograph togl``
+    checkpoint, in eval mode. Raises :class:`topograph.checkpoint.CheckpointError` for a
+    missing, corrupted or foreign file."""
+    from topograph.checkpoint import CheckpointError, load_checkpoint
+    from topograph.togl.models import GraphClassifier
+
+    ckpt = load_checkpoint(path, kind="togl", map_location="cpu")
+    try:
+        model = GraphClassifier(**dict(ckpt["config"]))
+        model.load_state_dict(ckpt["state_dict"])
+    except (KeyError, TypeError, RuntimeError, ValueError) as err:
+        raise CheckpointError(f"{path}: cannot rebuild the model from this checkpoint ({err})") from None
+    return model.to(device).eval()
