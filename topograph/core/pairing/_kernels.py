@@ -189,7 +189,7 @@ def _prim_points_one(x, out, far):
             j = rem[p]
             w = 0.0
             for c in range(dim):
-                diff = np.float64(x[m, c]) - np.float64(x[j, c])
+                diff = x[m, c] - x[j, c]
                 w += diff * diff
             if w > fmax:
                 fmax = w
@@ -227,6 +227,7 @@ def prim_points_kernel(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     distances (same order, no square root) are computed in float64 as needed.
     """
     B, n, d = points.shape
+    points = np.ascontiguousarray(points, dtype=np.float64)  # exact sums of squares
     out = np.zeros((B, max(n - 1, 0), 2), dtype=np.int64)
     far = np.zeros((B, 2), dtype=np.int64)
     (_prim_points_parallel if _use_parallel(B, n * n * d) else _prim_points_serial)(points, out, far)

@@ -46,17 +46,20 @@ def rips_pairs(dist: Tensor, backend: str = "auto") -> Tensor:
     return out[0] if single else out
 
 
-POINTS_MAX_DIM = 8  # up to this dimension Prim computes distances on the fly
+# Prim computes distances on the fly (no n x n matrix) for low dimension and many
+# points; below POINTS_MIN_N a BLAS matrix of squared distances is faster.
+POINTS_MAX_DIM = 8
+POINTS_MIN_N = 1024
 
 
 def rips_pairs_from_points(points: Tensor, backend: str = "auto",
                            return_farthest: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """MST edges ``[B, n-1, 2]`` of point clouds ``[B, n, d]``.
 
-    The numba backend runs Prim directly on the coordinates for low dimensions (no
-    ``n x n`` matrix is stored; for ``d <= POINTS_MAX_DIM`` computing distances on the
-    fly is cheaper than any matrix); for higher dimensions it builds squared
-    distances with one batched matrix product (BLAS) and runs Prim on them. The
+    The numba backend runs Prim directly on the coordinates for large clouds in low
+    dimension (``d <= POINTS_MAX_DIM``, ``n >= POINTS_MIN_N``: no ``n x n`` matrix is
+    stored); otherwise it builds squared distances with one batched matrix product
+    (BLAS) and runs Prim on them. The
     torch backend builds the distance matrices and runs Borůvka.
     With ``return_farthest`` also the farthest pair ``[B, 2]`` of each cloud (its
     diameter, e.g. for normalising distances), which Prim finds on the way.
@@ -68,7 +71,7 @@ def rips_pairs_from_points(points: Tensor, backend: str = "auto",
             from topograph.core.pairing._kernels import prim_kernel, prim_points_kernel
 
             pts = _kernel_dtype(points.detach())
-            if pts.shape[-1] <= POINTS_MAX_DIM:
+            if pts.shape[-1] <= POINTS_MAX_DIM and pts.shape[-2] >= POINTS_MIN_N:
                 edges, far = prim_points_kernel(np.ascontiguousarray(pts.numpy()))
             else:
                 # squared distances |x|^2 + |y|^2 - 2 x.y: the MST depends on their order only
