@@ -4,8 +4,7 @@ Names are resolved lazily so that importing one loader does not import them all.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from topograph._lazy import lazy_getattr
 
 _EXPORTS: dict[str, str] = {
     # filled by the modules' data files: name -> module
@@ -35,7 +34,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'topograph.data' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

@@ -1,8 +1,7 @@
 """Layers and losses: the one import path for trainable topological building blocks."""
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from topograph._lazy import lazy_getattr
 
 _EXPORTS = {
     "TopologicalSignatureLoss": "topograph.topoae.loss",
@@ -13,7 +12,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'topograph.nn' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

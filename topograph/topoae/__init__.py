@@ -5,8 +5,7 @@ measures (``topograph.topoae.metrics``) and training utilities.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from topograph._lazy import lazy_getattr
 
 _EXPORTS = {
     "TopologicalSignatureLoss": "topograph.topoae.loss",
@@ -22,7 +21,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'topograph.topoae' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
