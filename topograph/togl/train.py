@@ -8,7 +8,6 @@ taken at the epoch with the best validation accuracy (ties: lower validation los
 from __future__ import annotations
 
 import copy
-import os
 import time
 from dataclasses import asdict, dataclass
 from typing import Callable, Sequence
