@@ -6,10 +6,8 @@ import gzip
 from pathlib import Path
 
 import numpy as np
-import torch
-from torch.utils.data import Dataset
 
-from topograph.data.splits import SPLITS, split_indices
+from topograph.data.splits import ArraySplit, split_indices
 
 _IDX_NAMES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -25,29 +23,16 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
     return (d.data / 16.0).astype(np.float32), d.target.astype(np.int64)
 
 
-class Digits(Dataset):
+class Digits(ArraySplit):
     """Seeded split (90/10 train/test, 15% of train as validation) of ``digits``."""
 
     def __init__(self, split: str = "train", split_seed: int = 42) -> None:
-        if split not in SPLITS:
-            raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+        self.check_split(split)
         X, y = load_digits()
         if split != "all":
             i = split_indices(len(X), seed=split_seed)[split]
             X, y = X[i], y[i]
-        self.split = split
-        self.data = torch.from_numpy(X)
-        self.targets = torch.from_numpy(y)
-
-    def __len__(self) -> int:
-        return len(self.targets)
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.data[i], self.targets[i]
-
-    @property
-    def num_features(self) -> int:
-        return int(self.data.shape[1])
+        super().__init__(split, X, y)
 
 
 def _read_idx(path: Path) -> np.ndarray:

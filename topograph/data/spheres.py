@@ -8,10 +8,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import torch
-from torch.utils.data import Dataset
 
-from topograph.data.splits import SPLITS, split_indices
+from topograph.data.splits import ArraySplit, split_indices
 
 
 def _sample_sphere(rng: np.random.Generator, n: int, dim: int, radius: float) -> np.ndarray:
@@ -65,7 +63,7 @@ def _spheres_splits(seed: int, split_seed: int, kwargs: tuple) -> dict[str, tupl
     return out
 
 
-class Spheres(Dataset):
+class Spheres(ArraySplit):
     """Seeded, z-scored Spheres split as a map-style dataset of ``(x, label)``.
 
     ``split`` is ``train`` (85% of the 90% training part), ``validation`` (15% of
@@ -75,19 +73,6 @@ class Spheres(Dataset):
     """
 
     def __init__(self, split: str = "train", seed: int = 42, split_seed: int = 42, **kwargs) -> None:
-        if split not in SPLITS:
-            raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+        self.check_split(split)
         X, y = _spheres_splits(seed, split_seed, tuple(sorted(kwargs.items())))[split]
-        self.split = split
-        self.data = torch.from_numpy(X.copy())
-        self.targets = torch.from_numpy(y.copy())
-
-    def __len__(self) -> int:
-        return len(self.targets)
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.data[i], self.targets[i]
-
-    @property
-    def num_features(self) -> int:
-        return int(self.data.shape[1])
+        super().__init__(split, X.copy(), y.copy())  # the cached arrays stay untouched

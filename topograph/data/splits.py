@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
+from torch.utils.data import Dataset
 
 
 def split_indices(
@@ -29,3 +31,29 @@ def split_indices(
 
 
 SPLITS = ("train", "validation", "test", "train_full", "all")
+
+
+class ArraySplit(Dataset):
+    """One split of an array data set: ``data`` (features) and ``targets`` tensors,
+    items ``(x, label)``. Subclasses load and choose the rows, then call ``__init__``."""
+
+    @staticmethod
+    def check_split(split: str) -> None:
+        """Call first, before loading anything."""
+        if split not in SPLITS:
+            raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+
+    def __init__(self, split: str, X: np.ndarray, y: np.ndarray) -> None:
+        self.split = split
+        self.data = torch.from_numpy(np.ascontiguousarray(X))
+        self.targets = torch.from_numpy(np.ascontiguousarray(y))
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.data[i], self.targets[i]
+
+    @property
+    def num_features(self) -> int:
+        return int(self.data.shape[1])
