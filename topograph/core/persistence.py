@@ -14,7 +14,12 @@ from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
 from topograph.core.filtration import edge_lengths, pairwise_distances
 from topograph.core.pairing.graph import pair_graphs
-from topograph.core.pairing.rips import rips_dim1_pairs, rips_pairs, rips_pairs_from_points
+from topograph.core.pairing.rips import (
+    farthest_pair,
+    rips_dim1_pairs,
+    rips_pairs,
+    rips_pairs_from_points,
+)
 from topograph.core.validation import (
     check_finite,
     check_float,
@@ -283,8 +288,7 @@ def rips_persistence(
     smax = None
     if essential == "max":
         if far is None:
-            arg = dist.detach().reshape(B, n * n).argmax(1)
-            far = torch.stack([arg // n, arg % n], -1)
+            far = farthest_pair(dist)
         smax = _gather_lengths(pts, dist, far[:, None, :]).expand(B, n)
     deaths = apply_essential(deaths, ess, essential, smax)
     births = torch.zeros_like(deaths)

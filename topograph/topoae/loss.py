@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from topograph.core import rips_dim1_pairs
-from topograph.core.pairing.rips import rips_pairs_from_points
+from topograph.core.pairing.rips import farthest_pair, rips_pairs_from_points
 
 MATCHINGS = ("symmetric", "sorted_deaths", "random")
 NORMALIZATIONS = ("batch_max", "learnable", "none")
@@ -47,19 +47,6 @@ def _squared_distances(points: Tensor) -> Tensor:
     sq = (points * points).sum(-1)
     # rounding may leave tiny negative entries near duplicates: harmless for the MST and the max
     return torch.baddbmm(sq.unsqueeze(2) + sq.unsqueeze(1), points, points.transpose(1, 2), alpha=-2)
-
-
-def _argmax_pair(dist: Tensor) -> Tensor:
-    """Index pair ``[B, 1, 2]`` of the largest entry of each matrix of ``dist [B, n, n]``.
-
-    Row maxima first (a vectorised reduction), then two argmaxes over ``n`` entries:
-    much cheaper than one argmax over ``n^2`` entries.
-    """
-    row_max = dist.amax(dim=2)  # [B, n]
-    i = row_max.argmax(dim=1)  # [B]
-    b = torch.arange(dist.shape[0], device=dist.device)
-    j = dist[b, i].argmax(dim=1)
-    return torch.stack([i, j], dim=-1).unsqueeze(1)
 
 
 class TopologicalSignatureLoss(nn.Module):
@@ -256,7 +243,7 @@ class TopologicalSignatureLoss(nn.Module):
                 dz = _squared_distances(z)
             if self.matching == "random":
                 pix = piz = self._random_pairs(B, n, z.device)
-                far_x, far_z = _argmax_pair(dx), _argmax_pair(dz)
+                far_x, far_z = farthest_pair(dx)[:, None], farthest_pair(dz)[:, None]
             else:
                 # MST edges and the farthest pair of each space straight from the points:
                 # no distance matrix for low-dimensional spaces, Prim finds the diameter
