@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 from gph import ripser_parallel
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.sparse.csgraph import minimum_spanning_tree
@@ -25,6 +25,9 @@ def _mst_weight(points: np.ndarray) -> float:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @given(points=clouds, dup=st.booleans())
+@example(points=np.array([[1.0, 1.0, 1.0]] * 2 + [[1.0, 1.0, 0.0]] + [[1.0, 1.0, 1.0]] * 3
+                         + [[1.0, 1.0, 0.0]] + [[1.0, 1.0, 1.0]] * 3 + [[1.0, 1.0, 2.22e-16]]),
+         dup=False)  # near-duplicate found by CI: Gram distances tie at 0
 def test_dim0_matches_scipy_and_giotto(backend, points, dup):
     if dup and len(points) > 2:
         points[1] = points[0]  # duplicate point: tied zero distance
@@ -34,8 +37,11 @@ def test_dim0_matches_scipy_and_giotto(backend, points, dup):
     assert np.isclose(deaths.sum(), _mst_weight(points), atol=1e-9)
     ref = ripser_parallel(cdist(points, points), metric="precomputed", maxdim=0)["dgms"][0]
     ref = ref[np.isfinite(ref[:, 1]), 1]
-    # giotto-ph omits zero-length pairs (duplicate points): compare the positive deaths
-    assert np.allclose(np.sort(deaths[deaths > 0]), np.sort(ref[ref > 0]), atol=1e-6)
+    # giotto-ph omits zero-length pairs (duplicate points), and the pairing reads
+    # Gram-trick distances that are exact only to ~1e-8 (near-duplicates may pair
+    # either way): compare the deaths that are clearly positive
+    tol = 1e-6
+    assert np.allclose(np.sort(deaths[deaths > tol]), np.sort(ref[ref > tol]), atol=tol)
     edges = res.mst_edges[0]
     if len(points) > 1:  # a spanning tree: n - 1 edges connecting everything
         import networkx as nx

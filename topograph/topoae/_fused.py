@@ -1,98 +1,192 @@
 """Fused CPU kernel for the default topological signature loss.
 
 The loss touches only ``2 (n - 1)`` pairs and the two farthest pairs, so its value
-*and* its gradient with respect to both point sets fit in one O(n (D + m)) pass.
-Eager PyTorch would spend ~60 small operations (forward and backward) on the same
-work, which at TopoAE's batch sizes costs more than the pairing itself. The
-pairing still comes from the core (``rips_pairs_from_points``); the kernel
-routes gradients to exactly the paired points, as the gathered version does, and
-is tested equal to it (values and gradients) in ``tests/test_topoae_loss.py``.
+*and* its gradient with respect to both point sets fit in one O(n (D + m)) pass
+after the two pairings. Eager PyTorch would spend ~60 small operations (forward
+and backward) on the same work, and at TopoAE's batch sizes every Python-level
+operation inside a training step costs more than the arithmetic. So one numba
+call per forward does both pairings, through the core's Prim
+(``topograph.core.pairing._kernels.prim_sample``, the same code as
+``rips_pairs_from_points``), and the loss with its analytic gradient. It routes
+gradients to exactly the paired points, as the gathered version does, and is
+tested equal to it (values and gradients) in ``tests/test_topoae_loss.py``.
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
-from numba import njit
+from numba import njit, prange
 from torch import Tensor
 
-import topograph.core._numba_config  # noqa: F401
+from topograph.core.pairing._kernels import PARALLEL_MIN_WORK, prim_sample, use_packed
+
+# reassociation lets LLVM vectorise the sums of squares (4x here); no NaN/inf
+# assumptions, so non-finite input still propagates to the caller's check
+_FAST = {"reassoc", "nsz"}  # no FMA contraction or reciprocals: equal inputs give equal outputs
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FAST)
 def _norm_diff(a, i, j):
-    s = 0.0
+    """|a_i - a_j|, summed in a's dtype (as torch's norm does), returned as float64."""
+    s = a.dtype.type(0)
     for c in range(a.shape[1]):
-        d = np.float64(a[i, c]) - np.float64(a[j, c])
+        d = a[i, c] - a[j, c]
         s += d * d
-    return np.sqrt(s)
+    return np.sqrt(np.float64(s))
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FAST)
 def _add_pair_grad(g, a, i, j, coef):
+    cf = a.dtype.type(coef)
     for c in range(a.shape[1]):
-        d = coef * (np.float64(a[i, c]) - np.float64(a[j, c]))
+        d = cf * (a[i, c] - a[j, c])
         g[i, c] += d
         g[j, c] -= d
 
 
-@njit(cache=True)
-def signature_kernel(x, z, pairs, far_x, far_z, fixed_x, fixed_z, tiny):
-    """Per problem ``b``: loss parts ``[B, 2]`` (L_XZ, L_ZX) and gradients of their sum.
+@njit(cache=True, fastmath=_FAST)
+def _signature(xb, zb, pix, piz, far_x, far_z, fixed_x, fixed_z, tiny, huge, need_gx, gxb, gzb, parts):
+    """Loss parts ``parts [2]`` (L_XZ, L_ZX) of one problem and the gradients of their
+    sum (``gzb``, and ``gxb`` if ``need_gx``; both zero on entry).
 
-    ``pairs [B, 2P, 2]``: the MST edges of X then of Z. ``fixed_x``/``fixed_z`` > 0 are
-    constant divisors; <= 0 means "divide by the problem's largest distance" (the
-    farthest pair ``far_x [B, 2]`` / ``far_z``), which then also receives gradient.
+    ``pix``, ``piz [P, 2]``: the MST edges of X and of Z. ``fixed_x``/``fixed_z`` > 0
+    are constant divisors; <= 0 means "divide by the problem's largest distance" (the
+    farthest pair ``far_x [2]`` / ``far_z``), which then also receives gradient.
+    Returns False (parts set to inf) if a squared diameter exceeds ``huge`` (the
+    dtype's largest value: the pairing ran on overflowed squared distances).
     """
-    B = x.shape[0]
-    P2 = pairs.shape[1]
-    P = P2 // 2
+    P = pix.shape[0]
+    dfx = _norm_diff(xb, far_x[0], far_x[1])
+    dfz = _norm_diff(zb, far_z[0], far_z[1])
+    if not (dfx * dfx <= huge and dfz * dfz <= huge):
+        parts[0] = np.inf
+        parts[1] = np.inf
+        return False
+    sx = fixed_x if fixed_x > 0 else max(dfx, tiny)
+    sz = fixed_z if fixed_z > 0 else max(dfz, tiny)
+    ax = 0.0  # d loss / d sx = -ax
+    az = 0.0  # d loss / d sz = +az
+    l_xz = 0.0
+    l_zx = 0.0
+    for p in range(2 * P):
+        if p < P:
+            i, j = pix[p, 0], pix[p, 1]
+        else:
+            i, j = piz[p - P, 0], piz[p - P, 1]
+        dx = _norm_diff(xb, i, j)
+        dz = _norm_diff(zb, i, j)
+        r = dx / sx - dz / sz
+        if p < P:
+            l_xz += 0.5 * r * r
+        else:
+            l_zx += 0.5 * r * r
+        if need_gx and dx > 0:
+            _add_pair_grad(gxb, xb, i, j, r / (sx * dx))
+        if dz > 0:
+            _add_pair_grad(gzb, zb, i, j, -r / (sz * dz))
+        ax += r * dx / (sx * sx)
+        az += r * dz / (sz * sz)
+    if need_gx and fixed_x <= 0 and sx > tiny:
+        _add_pair_grad(gxb, xb, far_x[0], far_x[1], -ax / sx)
+    if fixed_z <= 0 and sz > tiny:
+        _add_pair_grad(gzb, zb, far_z[0], far_z[1], az / sz)
+    parts[0] = l_xz
+    parts[1] = l_zx
+    return True  # the caller checks finiteness (outside fastmath)
+
+
+@njit(cache=True)
+def _problem(b, ax, kx, az, kz, x, z, pix, piz, fx, fz, fixed_x, fixed_z, tiny, huge, packed,
+             need_gx, gx, gz, parts):
+    prim_sample(ax[b], pix[b], fx[b], kx, packed)
+    prim_sample(az[b], piz[b], fz[b], kz, packed)
+    ok = _signature(x[b], z[b], pix[b], piz[b], fx[b], fz[b], fixed_x, fixed_z, tiny, huge,
+                    need_gx, gx[b if need_gx else 0], gz[b], parts[b])
+    return ok and np.isfinite(parts[b, 0] + parts[b, 1])  # False on NaN/inf input
+
+
+@njit(cache=True)
+def _run_serial(ax, kx, az, kz, x, z, pix, piz, fx, fz, fixed_x, fixed_z, tiny, huge, packed,
+                need_gx, gx, gz, parts):
+    ok = True
+    for b in range(x.shape[0]):
+        if not _problem(b, ax, kx, az, kz, x, z, pix, piz, fx, fz, fixed_x, fixed_z, tiny, huge,
+                        packed, need_gx, gx, gz, parts):
+            ok = False
+    return ok
+
+
+@njit(cache=True, parallel=True)
+def _run_parallel(ax, kx, az, kz, x, z, pix, piz, fx, fz, fixed_x, fixed_z, tiny, huge, packed,
+                  need_gx, gx, gz, parts):
+    ok = np.ones(x.shape[0], np.bool_)
+    for b in prange(x.shape[0]):
+        ok[b] = _problem(b, ax, kx, az, kz, x, z, pix, piz, fx, fz, fixed_x, fixed_z, tiny, huge,
+                         packed, need_gx, gx, gz, parts)
+    return ok.all()
+
+
+def signature_kernel(x: np.ndarray, z: np.ndarray, ax: np.ndarray, kx: int, az: np.ndarray, kz: int,
+                     fixed_x: float, fixed_z: float, need_gx: bool):
+    """Pair and differentiate ``B`` problems ``x [B, n, D]``, ``z [B, n, m]`` (numpy).
+
+    ``ax, kx`` / ``az, kz``: the Prim operands and kinds of both spaces (from
+    ``topograph.core.pairing.rips.prim_operand``; Gram operands are overwritten).
+    Returns ``parts [B, 2]`` (float64), the gradients ``gx`` (``[1, 1, 1]`` zeros
+    unless ``need_gx``) and ``gz`` in the inputs' dtype, and whether all is finite.
+    """
+    B, n = z.shape[0], z.shape[1]
+    P = max(n - 1, 0)
+    pix = np.zeros((B, P, 2), np.int64)
+    piz = np.zeros((B, P, 2), np.int64)
+    fx = np.zeros((B, 2), np.int64)
+    fz = np.zeros((B, 2), np.int64)
     parts = np.zeros((B, 2))
-    gx = np.zeros(x.shape)
-    gz = np.zeros(z.shape)
-    for b in range(B):
-        xb, zb, gxb, gzb = x[b], z[b], gx[b], gz[b]
-        sx = fixed_x if fixed_x > 0 else max(_norm_diff(xb, far_x[b, 0], far_x[b, 1]), tiny)
-        sz = fixed_z if fixed_z > 0 else max(_norm_diff(zb, far_z[b, 0], far_z[b, 1]), tiny)
-        ax = 0.0  # d loss / d sx = -ax
-        az = 0.0  # d loss / d sz = +az
-        for p in range(P2):
-            i = pairs[b, p, 0]
-            j = pairs[b, p, 1]
-            dx = _norm_diff(xb, i, j)
-            dz = _norm_diff(zb, i, j)
-            r = dx / sx - dz / sz
-            parts[b, 0 if p < P else 1] += 0.5 * r * r
-            if dx > 0:
-                _add_pair_grad(gxb, xb, i, j, r / (sx * dx))
-            if dz > 0:
-                _add_pair_grad(gzb, zb, i, j, -r / (sz * dz))
-            ax += r * dx / (sx * sx)
-            az += r * dz / (sz * sz)
-        if fixed_x <= 0 and sx > tiny:
-            _add_pair_grad(gxb, xb, far_x[b, 0], far_x[b, 1], -ax / sx)
-        if fixed_z <= 0 and sz > tiny:
-            _add_pair_grad(gzb, zb, far_z[b, 0], far_z[b, 1], az / sz)
-    return parts, gx, gz
+    gx = np.zeros(x.shape if need_gx else (1, 1, 1), x.dtype)
+    gz = np.zeros(z.shape, z.dtype)
+    info = np.finfo(x.dtype)
+    run = _run_parallel if B > 1 and B * n * n >= PARALLEL_MIN_WORK else _run_serial
+    ok = run(ax, kx, az, kz, x, z, pix, piz, fx, fz, float(fixed_x), float(fixed_z),
+             float(info.tiny), float(info.max), use_packed(x.dtype, n), bool(need_gx), gx, gz, parts)
+    return parts, gx, gz, bool(ok)
+
+
+class NonFiniteLoss(ArithmeticError):
+    """Raised by :class:`FusedSignatureLoss` when the loss is not finite; the caller
+    tells the user why (NaN/inf input or overflowing distances)."""
 
 
 class FusedSignatureLoss(torch.autograd.Function):
-    """``(x [B, n, D], z [B, n, m]) -> (loss [B], parts [B, 2])`` with the kernel's
-    analytic gradient (``parts`` = L_XZ, L_ZX, not differentiable)."""
+    """``(x [B, n, D] or [n, D], z like x) -> (loss, L_XZ, L_ZX)``, each ``[B]`` or ``[]``.
+
+    Both pairings and the loss with its analytic gradient in one numba call; the
+    parts L_XZ, L_ZX are not differentiable (for logging). ``ax``/``az`` with kinds
+    ``kx``/``kz``: the Prim operands of both spaces (see :func:`signature_kernel`).
+    """
 
     @staticmethod
-    def forward(ctx, x: Tensor, z: Tensor, pairs: Tensor, far_x: Tensor, far_z: Tensor,
+    def forward(ctx, x: Tensor, z: Tensor, ax: np.ndarray, kx: int, az: np.ndarray, kz: int,
                 fixed_x: float, fixed_z: float):  # type: ignore[override]
-        tiny = float(torch.finfo(x.dtype).tiny)
-        parts, gx, gz = signature_kernel(
-            x.detach().numpy(), z.detach().numpy(), pairs.numpy(), far_x.numpy(), far_z.numpy(),
-            float(fixed_x), float(fixed_z), tiny)
-        ctx.save_for_backward(torch.from_numpy(gx).to(x.dtype), torch.from_numpy(gz).to(z.dtype))
-        parts_t = torch.from_numpy(parts).to(x.dtype)
-        ctx.mark_non_differentiable(parts_t)
-        return parts_t.sum(1), parts_t
+        need_gx = bool(ctx.needs_input_grad[0])
+        xn = np.ascontiguousarray(x.detach().numpy())
+        zn = np.ascontiguousarray(z.detach().numpy())
+        single = zn.ndim == 2
+        if single:  # one problem: numpy views, no autograd reshapes
+            xn, zn = xn[None], zn[None]
+        parts, gx, gz, ok = signature_kernel(xn, zn, ax, kx, az, kz, fixed_x, fixed_z, need_gx)
+        if not ok:
+            raise NonFiniteLoss
+        loss = parts.sum(-1)
+        if single:
+            loss, parts, gx, gz = loss.reshape(()), parts[0], gx[0], gz[0]
+        ctx.save_for_backward(torch.from_numpy(gx) if need_gx else None, torch.from_numpy(gz))
+        parts = parts.astype(gz.dtype)
+        l_xz, l_zx = torch.from_numpy(parts[..., 0]), torch.from_numpy(parts[..., 1])
+        ctx.mark_non_differentiable(l_xz, l_zx)
+        return torch.from_numpy(loss.astype(gz.dtype)), l_xz, l_zx
 
     @staticmethod
-    def backward(ctx, grad: Tensor, _grad_parts: Tensor):  # type: ignore[override]
+    def backward(ctx, grad: Tensor, _g_xz: Tensor, _g_zx: Tensor):  # type: ignore[override]
         gx, gz = ctx.saved_tensors
-        g = grad[:, None, None]
-        return g * gx, g * gz, None, None, None, None, None
+        g = grad.reshape(-1, *([1] * (gz.dim() - 1))) if grad.dim() else grad
+        return (g * gx if gx is not None else None), g * gz, None, None, None, None, None, None

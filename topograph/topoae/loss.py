@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from topograph.core import rips_dim1_pairs
-from topograph.core.pairing.rips import farthest_pair, rips_pairs_from_points
+from topograph.core.pairing.rips import farthest_pair, prim_operand, rips_pairs_from_points
 
 MATCHINGS = ("symmetric", "sorted_deaths", "random")
 NORMALIZATIONS = ("batch_max", "learnable", "none")
@@ -169,15 +169,16 @@ class TopologicalSignatureLoss(nn.Module):
         x = x.reshape(*z.shape[:lead], -1)
         if x.shape[-1] == 0:
             raise ValueError("x has no features")
+        return x, z, batched
+
+    @staticmethod
+    def _check_finite(x: Tensor, z: Tensor) -> None:
         with torch.no_grad():  # cheap test first (a sum is finite iff every entry is, barring overflow)
-            finite = bool(torch.isfinite(x.sum() + z.sum()))
-        if not finite:
+            if bool(torch.isfinite(x.sum() + z.sum())):
+                return
             for name, t in (("x", x), ("z", z)):
                 if not bool(torch.isfinite(t).all()):
                     raise ValueError(f"{name} contains NaN or inf")
-        if not batched:
-            x, z = x.unsqueeze(0), z.unsqueeze(0)
-        return x, z, batched
 
     # ------------------------------------------------------------------ pairs
     def _random_pairs(self, B: int, n: int, device: torch.device) -> Tensor:
@@ -209,32 +210,34 @@ class TopologicalSignatureLoss(nn.Module):
                 and self.backend in ("auto", "numba")
                 and x.dtype in (torch.float32, torch.float64) and z.dtype == x.dtype)
 
-    def _forward_fused(self, x: Tensor, z: Tensor, batched: bool, return_parts: bool):
-        from topograph.topoae._fused import FusedSignatureLoss
+    def _forward_fused(self, x: Tensor, z: Tensor, return_parts: bool):
+        """Both pairings and the loss in one numba call (few Python-level operations:
+        inside a training step each costs more than the arithmetic)."""
+        from topograph.topoae._fused import FusedSignatureLoss, NonFiniteLoss
 
-        B, n = z.shape[0], z.shape[1]
-        with torch.no_grad():
-            pix, fx = rips_pairs_from_points(x, backend="numba", return_farthest=True)
-            piz, fz = rips_pairs_from_points(z, backend="numba", return_farthest=True)
+        ax, kx = prim_operand(x)  # the core's Prim operands (coordinates or BLAS Gram)
+        az, kz = prim_operand(z)
         fixed_x, fixed_z = self._scales if self._scales is not None else (0.0, 0.0)
-        loss, parts = FusedSignatureLoss.apply(x.contiguous(), z.contiguous(),
-                                               torch.cat([pix, piz], 1), fx, fz, fixed_x, fixed_z)
-        if not bool(torch.isfinite(parts).all()):
+        try:
+            loss, l_xz, l_zx = FusedSignatureLoss.apply(x, z, ax, kx, az, kz, fixed_x, fixed_z)
+        except NonFiniteLoss:
+            self._check_finite(x, z)
             raise ValueError("distances of x or z overflow: the values are too large; rescale "
-                             "them or use float64")
-        l_xz, l_zx = parts[:, 0], parts[:, 1]
+                             "them or use float64") from None
+        n = z.shape[-2]
         if self.reduction == "mean":
             loss, l_xz, l_zx = loss / n, l_xz / n, l_zx / n
-        if not batched:
-            loss, l_xz, l_zx = loss[0], l_xz[0], l_zx[0]
         if return_parts:
-            return loss, {"L_XZ": l_xz, "L_ZX": l_zx, "n_pairs": B * 2 * (n - 1)}
+            return loss, {"L_XZ": l_xz, "L_ZX": l_zx, "n_pairs": ax.shape[0] * 2 * (n - 1)}
         return loss
 
     def forward(self, x: Tensor, z: Tensor, return_parts: bool = False):
         x, z, batched = self._prepare(x, z)
-        if self._fused_ok(x, z):
-            return self._forward_fused(x, z, batched, return_parts)
+        if self._fused_ok(x, z):  # checks NaN/inf only when the result is not finite
+            return self._forward_fused(x, z, return_parts)
+        self._check_finite(x, z)
+        if not batched:
+            x, z = x.unsqueeze(0), z.unsqueeze(0)
         B, n = z.shape[0], z.shape[1]
         dx = dz = None
         with torch.no_grad():

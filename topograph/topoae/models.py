@@ -105,4 +105,4 @@ class TopologicallyRegularizedAutoencoder(nn.Module):
             return recon, parts
         topo, tp = self.topo_loss(x, z, return_parts=True)
         parts.update(topo=topo.detach(), L_XZ=tp["L_XZ"], L_ZX=tp["L_ZX"])  # parts come detached
-        return recon + self.lam * topo, parts
+        return (recon + topo if self.lam == 1 else recon + self.lam * topo), parts

@@ -98,53 +98,185 @@ def lower_star_pairs_kernel(u, v, values):
     return rank, death_edge, death_vertex, cycle_edge, cycle_vertex, count
 
 
-# Prim keeps the unvisited vertices in a compact array (swap-remove), so step t
-# scans n - t entries instead of n: half the work of the textbook dense loop.
+# Two Prim scans, both O(n^2) without sorting the n(n-1)/2 edges:
+#
+# * exact (any dtype, used for float64): the unvisited vertices sit in a compact
+#   array (swap-remove), so step t scans n - t entries; scalar and branchy.
+# * packed (float32 and n <= 65536, the training case): a non-negative float32
+#   orders like its bit pattern read as uint32, so ``bits << 32 | parent << 16 |
+#   index`` turns "nearest vertex and its tree edge" into one unsigned-integer
+#   minimum. The whole step (relax, argmin, farthest pair) becomes branch-free
+#   integer work that LLVM vectorises: 2-4x faster than the exact scan although
+#   it reads all n entries per step.
+#
+# A row of squared distances comes from a matrix, or is computed when needed
+# from a Gram matrix or from the coordinates (O(n) memory, and faster than
+# materialising the n x n matrix first).
+
+
+@njit(cache=True, inline="always")
+def _prim_scan(drow, m, rem, r, best, src, far, fmax):
+    """Relax the unvisited ``rem[:r]`` with row ``m``; track the farthest pair (every
+    pair is scanned exactly once); return the slot of the nearest unvisited vertex."""
+    arg = 0
+    mv = np.inf
+    for p in range(r):
+        j = rem[p]
+        w = drow[j]
+        if w > fmax:
+            fmax = w
+            far[0] = m
+            far[1] = j
+        if w < best[j]:
+            best[j] = w
+            src[j] = m
+        if best[j] < mv or p == 0:
+            mv = best[j]
+            arg = p
+    return arg, fmax
+
+
+@njit(cache=True, inline="always")
+def _prim_take(arg, rem, r, src, edge):
+    """Move the vertex in slot ``arg`` into the tree and record its edge."""
+    m = rem[arg]
+    rem[arg] = rem[r - 1]
+    edge[0] = src[m]
+    edge[1] = m
+    return m
+
+
+_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
+_IDX = np.uint64(0xFFFF)  # 16 bits for a vertex index
+_SRC = np.uint64(16)
+_SIGN = np.uint32(0x80000000)
+PACKED_MAX_N = 1 << 16
+
+
+def use_packed(dtype: np.dtype, n: int) -> bool:
+    """The packed scan holds float32 bits and two 16-bit vertex indices."""
+    return dtype == np.float32 and n <= PACKED_MAX_N
+
+
+@njit(cache=True, inline="always")
+def _row(kind, a, aux, m, drow):
+    """Row ``m`` of squared distances: ``a``'s own row (kind 0, a matrix), or computed
+    into ``drow`` from a Gram matrix ``a`` and its diagonal ``aux`` (kind 1), or from
+    coordinates stored by column ``aux [d, n]`` (kind 2)."""
+    if kind == 0:
+        return a[m]
+    n = drow.shape[0]
+    if kind == 1:
+        s = aux[0, m]
+        g = a[m]
+        sq = aux[0]
+        for j in range(n):
+            drow[j] = s + sq[j] - 2 * g[j]
+        return drow
+    drow[:] = 0
+    for c in range(aux.shape[0]):
+        col = aux[c]
+        v = col[m]
+        for j in range(n):
+            diff = col[j] - v
+            drow[j] += diff * diff
+    return drow
 
 
 @njit(cache=True)
-def _prim_one(d, out, far):
-    n = d.shape[0]
+def _prim_packed(kind, a, aux, out, far):
+    """Packed Prim on float32 squared distances (rows from :func:`_row`), n <= 2^16.
+
+    ``key[j] = bits << 32 | src << 16 | j``: the squared distance of vertex ``j`` to
+    the tree (as uint32 bits; negative rounding residue counts as 0), the tree
+    vertex realising it, and ``j``; all ones once visited (``seen`` then all ones
+    too). Relaxing is one unsigned minimum, and the step's minimum key names the
+    next vertex *and* its tree edge (ties: smaller parent, then smaller index).
+    """
+    n = out.shape[0] + 1
+    drow = np.empty(n, a.dtype)
+    key = np.full(n, _ALL, np.uint64)
+    seen = np.zeros(n, np.uint64)
+    sh = np.uint64(32)
+    seen[0] = _ALL
+    m = 0
+    fmax = np.uint64(0)
+    for t in range(n - 1):
+        bits = _row(kind, a, aux, m, drow).view(np.uint32)
+        msrc = np.uint64(m) << _SRC
+        mn = _ALL
+        mx = np.uint64(0)
+        for j in range(n):  # branch-free: relax, argmin and farthest in one pass
+            b = bits[j]
+            b = np.uint32(0) if b >= _SIGN else b
+            kb = (np.uint64(b) << sh) | msrc | np.uint64(j)
+            v = seen[j]
+            nk = min(key[j], kb | v)
+            key[j] = nk
+            mn = min(mn, nk)
+            mx = max(mx, kb & ~v)
+        if mx > fmax:
+            fmax = mx
+            far[0] = m
+            far[1] = np.int64(mx & _IDX)
+        m = np.int64(mn & _IDX)
+        out[t, 0] = np.int64((mn >> _SRC) & _IDX)
+        out[t, 1] = m
+        key[m] = _ALL
+        seen[m] = _ALL
+
+
+@njit(cache=True)
+def _prim_exact(kind, a, aux, out, far):
+    """Exact Prim (any dtype), rows from :func:`_row`."""
+    n = out.shape[0] + 1
+    drow = np.empty(n, a.dtype)
     best = np.full(n, np.inf)
     src = np.zeros(n, dtype=np.int64)
     rem = np.arange(1, n)  # unvisited vertices
-    r = n - 1
     m = 0
-    fmax = -np.inf  # every pair is scanned once: track the farthest one on the way
+    fmax = -np.inf
     for t in range(n - 1):
-        row = d[m]
-        arg = 0
-        mv = np.inf
-        for p in range(r):
-            j = rem[p]
-            w = row[j]
-            if w > fmax:
-                fmax = w
-                far[0] = m
-                far[1] = j
-            if w < best[j]:
-                best[j] = w
-                src[j] = m
-            if best[j] < mv or p == 0:
-                mv = best[j]
-                arg = p
-        m = rem[arg]
-        r -= 1
-        rem[arg] = rem[r]
-        out[t, 0] = src[m]
-        out[t, 1] = m
+        row = _row(kind, a, aux, m, drow)
+        arg, fmax = _prim_scan(row, m, rem, n - 1 - t, best, src, far, fmax)
+        m = _prim_take(arg, rem, n - 1 - t, src, out[t])
 
 
 @njit(cache=True)
-def _prim_serial(dist, out, far):
-    for b in range(dist.shape[0]):
-        _prim_one(dist[b], out[b], far[b])
+def prim_sample(a, out, far, kind, packed):
+    """Prim on one sample ``a``: writes its MST edges ``out [n-1, 2]`` and farthest pair
+    ``far [2]``. ``kind`` 0: ``a`` is a distance matrix ``[n, n]``; 1: a Gram matrix
+    ``x x^T``; 2: points ``[n, d]`` (squared distances computed a row at a time:
+    O(n) memory, faster than a scratch matrix). ``packed`` (float32 only) selects
+    the vectorised scan. Callable from other numba kernels (the TopoAE loss pairs
+    and differentiates in one call)."""
+    n = a.shape[0]
+    if n < 2:  # no edge; the farthest "pair" stays (0, 0)
+        return
+    if kind == 0:
+        aux = np.empty((0, n), a.dtype)
+    elif kind == 1:
+        aux = np.empty((1, n), a.dtype)
+        for i in range(n):
+            aux[0, i] = a[i, i]
+    else:
+        aux = np.ascontiguousarray(a.T)
+    if packed:
+        _prim_packed(kind, a, aux, out, far)
+    else:
+        _prim_exact(kind, a, aux, out, far)
+
+
+@njit(cache=True)
+def _prim_serial(data, out, far, kind, packed):
+    for b in range(data.shape[0]):
+        prim_sample(data[b], out[b], far[b], kind, packed)
 
 
 @njit(cache=True, parallel=True)
-def _prim_parallel(dist, out, far):
-    for b in prange(dist.shape[0]):
-        _prim_one(dist[b], out[b], far[b])
+def _prim_parallel(data, out, far, kind, packed):
+    for b in prange(data.shape[0]):
+        prim_sample(data[b], out[b], far[b], kind, packed)
 
 
 # Waking the thread pool costs tens of microseconds (milliseconds on a loaded
@@ -156,6 +288,17 @@ def _use_parallel(batch: int, work_per_item: int) -> bool:
     return batch > 1 and batch * work_per_item >= PARALLEL_MIN_WORK
 
 
+def run_prim(data: np.ndarray, kind: int, work: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`prim_sample` over a batch ``data [B, ...]`` (threads if ``work`` per
+    sample is large): MST edges ``[B, n-1, 2]`` and farthest pairs ``[B, 2]``."""
+    B, n = data.shape[0], data.shape[1]
+    out = np.zeros((B, max(n - 1, 0), 2), dtype=np.int64)
+    far = np.zeros((B, 2), dtype=np.int64)
+    packed = use_packed(data.dtype, n)
+    (_prim_parallel if _use_parallel(B, work) else _prim_serial)(data, out, far, kind, packed)
+    return out, far
+
+
 def prim_kernel(dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Dense Prim minimum spanning tree for each distance matrix of ``dist [B, n, n]``.
 
@@ -165,70 +308,5 @@ def prim_kernel(dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     (tree vertex, new vertex) in the order they were added, and the farthest pair
     ``[B, 2]`` of each sample (found on the way: Prim reads every pair once).
     """
-    B, n, _ = dist.shape
-    out = np.zeros((B, max(n - 1, 0), 2), dtype=np.int64)
-    far = np.zeros((B, 2), dtype=np.int64)
-    (_prim_parallel if _use_parallel(B, n * n) else _prim_serial)(dist, out, far)
-    return out, far
-
-
-@njit(cache=True)
-def _prim_points_one(x, out, far):
-    """Prim on coordinates ``x [n, d]``: squared distances computed on the fly (no matrix)."""
-    n, dim = x.shape
-    best = np.full(n, np.inf)
-    src = np.zeros(n, dtype=np.int64)
-    rem = np.arange(1, n)
-    r = n - 1
-    m = 0
-    fmax = -np.inf
-    for t in range(n - 1):
-        arg = 0
-        mv = np.inf
-        for p in range(r):
-            j = rem[p]
-            w = 0.0
-            for c in range(dim):
-                diff = x[m, c] - x[j, c]
-                w += diff * diff
-            if w > fmax:
-                fmax = w
-                far[0] = m
-                far[1] = j
-            if w < best[j]:
-                best[j] = w
-                src[j] = m
-            if best[j] < mv or p == 0:
-                mv = best[j]
-                arg = p
-        m = rem[arg]
-        r -= 1
-        rem[arg] = rem[r]
-        out[t, 0] = src[m]
-        out[t, 1] = m
-
-
-@njit(cache=True)
-def _prim_points_serial(x, out, far):
-    for b in range(x.shape[0]):
-        _prim_points_one(x[b], out[b], far[b])
-
-
-@njit(cache=True, parallel=True)
-def _prim_points_parallel(x, out, far):
-    for b in prange(x.shape[0]):
-        _prim_points_one(x[b], out[b], far[b])
-
-
-def prim_points_kernel(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Euclidean minimum spanning trees of point clouds ``[B, n, d]`` without a distance matrix.
-
-    Same output as :func:`prim_kernel` on the clouds' distance matrices; squared
-    distances (same order, no square root) are computed in float64 as needed.
-    """
-    B, n, d = points.shape
-    points = np.ascontiguousarray(points, dtype=np.float64)  # exact sums of squares
-    out = np.zeros((B, max(n - 1, 0), 2), dtype=np.int64)
-    far = np.zeros((B, 2), dtype=np.int64)
-    (_prim_points_parallel if _use_parallel(B, n * n * d) else _prim_points_serial)(points, out, far)
-    return out, far
+    n = dist.shape[1]
+    return run_prim(dist, 0, n * n)

@@ -36,7 +36,7 @@ def rips_pairs(dist: Tensor, backend: str = "auto") -> Tensor:
         backend = "numba" if d.device.type == "cpu" else "torch"
     with torch.no_grad():
         if backend == "numba":
-            from topograph.core.pairing._kernels import prim_kernel
+            from topograph.core.pairing._kernels import prim_kernel  # numba loads lazily
 
             out = torch.from_numpy(prim_kernel(np.ascontiguousarray(_kernel_dtype(d).numpy()))[0])
         elif backend == "torch":
@@ -46,21 +46,43 @@ def rips_pairs(dist: Tensor, backend: str = "auto") -> Tensor:
     return out[0] if single else out
 
 
-# Prim computes distances on the fly (no n x n matrix) for low dimension and many
-# points; below POINTS_MIN_N a BLAS matrix of squared distances is faster.
+# Up to this dimension the numba kernel computes squared distances from the
+# coordinates itself; above it one BLAS product gives the Gram matrices.
 POINTS_MAX_DIM = 8
-POINTS_MIN_N = 1024
+
+
+def prim_operand(points: Tensor) -> tuple[np.ndarray, int]:
+    """What the numba Prim (``_kernels.prim_sample``) reads for CPU clouds ``[B, n, d]``
+    (or one cloud ``[n, d]``, returned with a batch axis of 1): the coordinates in low
+    dimension (``d <= POINTS_MAX_DIM``), else Gram matrices ``x x^T`` from one BLAS
+    product; and the ``prim_sample`` kind."""
+    pts = _kernel_dtype(points.detach())
+    if pts.shape[-1] <= POINTS_MAX_DIM:
+        a = np.ascontiguousarray(pts.numpy())
+        return (a if a.ndim == 3 else a[None]), 2
+    if pts.dim() == 2:
+        return torch.mm(pts, pts.t()).numpy()[None], 1
+    return torch.bmm(pts, pts.transpose(1, 2)).numpy(), 1
+
+
+def mst_numba(points: Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """CPU fast path of :func:`rips_pairs_from_points`: MST edges ``[B, n-1, 2]`` and
+    farthest pairs ``[B, 2]`` of ``points [B, n, d]`` as int64 numpy arrays."""
+    from topograph.core.pairing._kernels import run_prim
+
+    data, kind = prim_operand(points)
+    n, d = points.shape[-2], points.shape[-1]
+    return run_prim(data, kind, n * n * (max(d, 1) if kind == 2 else 1))
 
 
 def rips_pairs_from_points(points: Tensor, backend: str = "auto",
                            return_farthest: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """MST edges ``[B, n-1, 2]`` of point clouds ``[B, n, d]``.
 
-    The numba backend runs Prim directly on the coordinates for large clouds in low
-    dimension (``d <= POINTS_MAX_DIM``, ``n >= POINTS_MIN_N``: no ``n x n`` matrix is
-    stored); otherwise it builds squared distances with one batched matrix product
-    (BLAS) and runs Prim on them. The
-    torch backend builds the distance matrices and runs Borůvka.
+    The numba backend runs Prim on squared distances computed a row at a time
+    (O(n) extra memory): from the coordinates in low dimension (``d <=
+    POINTS_MAX_DIM``), else from Gram matrices made by one batched BLAS product. The torch backend builds the distance
+    matrices and runs Borůvka.
     With ``return_farthest`` also the farthest pair ``[B, 2]`` of each cloud (its
     diameter, e.g. for normalising distances), which Prim finds on the way.
     """
@@ -68,17 +90,7 @@ def rips_pairs_from_points(points: Tensor, backend: str = "auto",
         backend = "numba" if points.device.type == "cpu" else "torch"
     with torch.no_grad():
         if backend == "numba":
-            from topograph.core.pairing._kernels import prim_kernel, prim_points_kernel
-
-            pts = _kernel_dtype(points.detach())
-            if pts.shape[-1] <= POINTS_MAX_DIM and pts.shape[-2] >= POINTS_MIN_N:
-                edges, far = prim_points_kernel(np.ascontiguousarray(pts.numpy()))
-            else:
-                # squared distances |x|^2 + |y|^2 - 2 x.y: the MST depends on their order only
-                sq = (pts * pts).sum(-1)
-                d2 = torch.baddbmm(sq.unsqueeze(2) + sq.unsqueeze(1), pts, pts.transpose(1, 2),
-                                   alpha=-2)
-                edges, far = prim_kernel(d2.numpy())
+            edges, far = mst_numba(points)
             edges, far = torch.from_numpy(edges), torch.from_numpy(far)
         elif backend == "torch":
             from topograph.core.filtration import pairwise_distances
