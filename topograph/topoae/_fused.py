@@ -96,34 +96,56 @@ def _signature(xb, zb, pix, piz, far_x, far_z, fixed_x, fixed_z, tiny, huge, nee
 
 
 @njit(cache=True)
-def _problem(b, ax, kx, az, kz, x, z, pix, piz, fx, fz, fixed_x, fixed_z, tiny, huge, packed,
+def _outputs(x, z, need_gx):
+    B, n = z.shape[0], z.shape[1]
+    P = max(n - 1, 0)
+    pix = np.empty((B, P, 2), np.int64)
+    piz = np.empty((B, P, 2), np.int64)
+    far = np.zeros((B, 2, 2), np.int64)
+    gx = np.zeros(x.shape if need_gx else (1, 1, 1), x.dtype)
+    return pix, piz, far, np.zeros((B, 2)), gx, np.zeros(z.shape, z.dtype)
+
+
+@njit(cache=True)
+def _problem(b, ax, kx, az, kz, x, z, pix, piz, far, fixed_x, fixed_z, tiny, huge, packed,
              need_gx, gx, gz, parts):
-    prim_sample(ax[b], pix[b], fx[b], kx, packed)
-    prim_sample(az[b], piz[b], fz[b], kz, packed)
-    ok = _signature(x[b], z[b], pix[b], piz[b], fx[b], fz[b], fixed_x, fixed_z, tiny, huge,
+    prim_sample(ax[b], pix[b], far[b, 0], kx, packed)
+    prim_sample(az[b], piz[b], far[b, 1], kz, packed)
+    ok = _signature(x[b], z[b], pix[b], piz[b], far[b, 0], far[b, 1], fixed_x, fixed_z, tiny, huge,
                     need_gx, gx[b if need_gx else 0], gz[b], parts[b])
     return ok and np.isfinite(parts[b, 0] + parts[b, 1])  # False on NaN/inf input
 
 
 @njit(cache=True)
-def _run_serial(ax, kx, az, kz, x, z, pix, piz, fx, fz, fixed_x, fixed_z, tiny, huge, packed,
-                need_gx, gx, gz, parts):
+def _finish(parts, dtype):
+    """Loss ``[B]`` (summed in float64) and parts ``[B, 2]`` in the inputs' dtype."""
+    return parts.sum(1).astype(dtype), parts.astype(dtype)
+
+
+@njit(cache=True)
+def _run_serial(ax, kx, az, kz, x, z, fixed_x, fixed_z, tiny, huge, packed, need_gx):
+    pix, piz, far, parts, gx, gz = _outputs(x, z, need_gx)
     ok = True
     for b in range(x.shape[0]):
-        if not _problem(b, ax, kx, az, kz, x, z, pix, piz, fx, fz, fixed_x, fixed_z, tiny, huge,
+        if not _problem(b, ax, kx, az, kz, x, z, pix, piz, far, fixed_x, fixed_z, tiny, huge,
                         packed, need_gx, gx, gz, parts):
             ok = False
-    return ok
+    loss, parts = _finish(parts, z.dtype)
+    return loss, parts, gx, gz, ok
 
 
 @njit(cache=True, parallel=True)
-def _run_parallel(ax, kx, az, kz, x, z, pix, piz, fx, fz, fixed_x, fixed_z, tiny, huge, packed,
-                  need_gx, gx, gz, parts):
+def _run_parallel(ax, kx, az, kz, x, z, fixed_x, fixed_z, tiny, huge, packed, need_gx):
+    pix, piz, far, parts, gx, gz = _outputs(x, z, need_gx)
     ok = np.ones(x.shape[0], np.bool_)
     for b in prange(x.shape[0]):
-        ok[b] = _problem(b, ax, kx, az, kz, x, z, pix, piz, fx, fz, fixed_x, fixed_z, tiny, huge,
+        ok[b] = _problem(b, ax, kx, az, kz, x, z, pix, piz, far, fixed_x, fixed_z, tiny, huge,
                          packed, need_gx, gx, gz, parts)
-    return ok.all()
+    loss, parts = _finish(parts, z.dtype)
+    return loss, parts, gx, gz, ok.all()
+
+
+_LIMITS = {np.dtype(t): (float(np.finfo(t).tiny), float(np.finfo(t).max)) for t in (np.float32, np.float64)}
 
 
 def signature_kernel(x: np.ndarray, z: np.ndarray, ax: np.ndarray, kx: int, az: np.ndarray, kz: int,
@@ -131,24 +153,16 @@ def signature_kernel(x: np.ndarray, z: np.ndarray, ax: np.ndarray, kx: int, az: 
     """Pair and differentiate ``B`` problems ``x [B, n, D]``, ``z [B, n, m]`` (numpy).
 
     ``ax, kx`` / ``az, kz``: the Prim operands and kinds of both spaces (from
-    ``topograph.core.pairing.rips.prim_operand``; Gram operands are overwritten).
-    Returns ``parts [B, 2]`` (float64), the gradients ``gx`` (``[1, 1, 1]`` zeros
-    unless ``need_gx``) and ``gz`` in the inputs' dtype, and whether all is finite.
+    ``topograph.core.pairing.rips.prim_operand``).
+    Returns the loss ``[B]``, its parts ``[B, 2]`` (L_XZ, L_ZX), the gradients ``gx``
+    (``[1, 1, 1]`` zeros unless ``need_gx``) and ``gz``, all in the inputs' dtype,
+    and whether all is finite.
     """
     B, n = z.shape[0], z.shape[1]
-    P = max(n - 1, 0)
-    pix = np.zeros((B, P, 2), np.int64)
-    piz = np.zeros((B, P, 2), np.int64)
-    fx = np.zeros((B, 2), np.int64)
-    fz = np.zeros((B, 2), np.int64)
-    parts = np.zeros((B, 2))
-    gx = np.zeros(x.shape if need_gx else (1, 1, 1), x.dtype)
-    gz = np.zeros(z.shape, z.dtype)
-    info = np.finfo(x.dtype)
+    tiny, huge = _LIMITS[x.dtype]
     run = _run_parallel if B > 1 and B * n * n >= PARALLEL_MIN_WORK else _run_serial
-    ok = run(ax, kx, az, kz, x, z, pix, piz, fx, fz, float(fixed_x), float(fixed_z),
-             float(info.tiny), float(info.max), use_packed(x.dtype, n), bool(need_gx), gx, gz, parts)
-    return parts, gx, gz, bool(ok)
+    return run(ax, kx, az, kz, x, z, float(fixed_x), float(fixed_z), tiny, huge,
+               use_packed(x.dtype, n), bool(need_gx))
 
 
 class NonFiniteLoss(ArithmeticError):
@@ -157,36 +171,30 @@ class NonFiniteLoss(ArithmeticError):
 
 
 class FusedSignatureLoss(torch.autograd.Function):
-    """``(x [B, n, D] or [n, D], z like x) -> (loss, L_XZ, L_ZX)``, each ``[B]`` or ``[]``.
+    """``(x [B, n, D] or [n, D], z like x, args) -> loss [B] or []``.
 
-    Both pairings and the loss with its analytic gradient in one numba call; the
-    parts L_XZ, L_ZX are not differentiable (for logging). ``ax``/``az`` with kinds
-    ``kx``/``kz``: the Prim operands of both spaces (see :func:`signature_kernel`).
+    Both pairings and the loss with its analytic gradient in one numba call.
+    ``args = (xn, zn, ax, kx, az, kz, fixed_x, fixed_z, sink)``: numpy views of the
+    inputs as ``[B, n, .]``, the Prim operands of both spaces with their kinds (see
+    :func:`signature_kernel`), the normalisation constants, and a list that receives
+    the parts ``[B, 2]`` (L_XZ, L_ZX; for logging, outside the autograd graph).
     """
 
     @staticmethod
-    def forward(ctx, x: Tensor, z: Tensor, ax: np.ndarray, kx: int, az: np.ndarray, kz: int,
-                fixed_x: float, fixed_z: float):  # type: ignore[override]
+    def forward(ctx, x: Tensor, z: Tensor, args: tuple) -> Tensor:  # type: ignore[override]
+        xn, zn, ax, kx, az, kz, fixed_x, fixed_z, sink = args
         need_gx = bool(ctx.needs_input_grad[0])
-        xn = np.ascontiguousarray(x.detach().numpy())
-        zn = np.ascontiguousarray(z.detach().numpy())
-        single = zn.ndim == 2
-        if single:  # one problem: numpy views, no autograd reshapes
-            xn, zn = xn[None], zn[None]
-        parts, gx, gz, ok = signature_kernel(xn, zn, ax, kx, az, kz, fixed_x, fixed_z, need_gx)
+        loss, parts, gx, gz, ok = signature_kernel(xn, zn, ax, kx, az, kz, fixed_x, fixed_z, need_gx)
         if not ok:
             raise NonFiniteLoss
-        loss = parts.sum(-1)
-        if single:
-            loss, parts, gx, gz = loss.reshape(()), parts[0], gx[0], gz[0]
+        sink.append(parts)
+        if z.dim() == 2:  # one problem
+            loss, gx, gz = loss.reshape(()), gx[0], gz[0]
         ctx.save_for_backward(torch.from_numpy(gx) if need_gx else None, torch.from_numpy(gz))
-        parts = parts.astype(gz.dtype)
-        l_xz, l_zx = torch.from_numpy(parts[..., 0]), torch.from_numpy(parts[..., 1])
-        ctx.mark_non_differentiable(l_xz, l_zx)
-        return torch.from_numpy(loss.astype(gz.dtype)), l_xz, l_zx
+        return torch.from_numpy(loss)
 
     @staticmethod
-    def backward(ctx, grad: Tensor, _g_xz: Tensor, _g_zx: Tensor):  # type: ignore[override]
+    def backward(ctx, grad: Tensor):  # type: ignore[override]
         gx, gz = ctx.saved_tensors
         g = grad.reshape(-1, *([1] * (gz.dim() - 1))) if grad.dim() else grad
-        return (g * gx if gx is not None else None), g * gz, None, None, None, None, None, None
+        return (g * gx if gx is not None else None), g * gz, None

@@ -14,6 +14,8 @@ paired entries.
 from __future__ import annotations
 
 import math
+
+import numpy as np
 from typing import Sequence
 
 import torch
@@ -166,7 +168,8 @@ class TopologicalSignatureLoss(nn.Module):
             raise ValueError(f"a mini-batch needs at least 2 points, got {n}")
         if not x.is_floating_point() or not z.is_floating_point():
             raise TypeError("x and z must be floating-point tensors")
-        x = x.reshape(*z.shape[:lead], -1)
+        if x.dim() != lead + 1:
+            x = x.reshape(*z.shape[:lead], -1)
         if x.shape[-1] == 0:
             raise ValueError("x has no features")
         return x, z, batched
@@ -211,24 +214,32 @@ class TopologicalSignatureLoss(nn.Module):
                 and x.dtype in (torch.float32, torch.float64) and z.dtype == x.dtype)
 
     def _forward_fused(self, x: Tensor, z: Tensor, return_parts: bool):
-        """Both pairings and the loss in one numba call (few Python-level operations:
-        inside a training step each costs more than the arithmetic)."""
-        from topograph.topoae._fused import FusedSignatureLoss, NonFiniteLoss
+        """Both pairings and the loss in one numba call, with as few Python-level
+        operations as possible: inside a training step each costs more than the
+        arithmetic of a batch of a few hundred points."""
+        from topograph.topoae._fused import FusedSignatureLoss, NonFiniteLoss  # numba: lazily
 
-        ax, kx = prim_operand(x)  # the core's Prim operands (coordinates or BLAS Gram)
-        az, kz = prim_operand(z)
+        xd, zd = x.detach(), z.detach()
+        ax, kx = prim_operand(xd)  # the core's Prim operands (coordinates or BLAS Gram)
+        az, kz = prim_operand(zd)
+        xn = ax if kx == 2 else np.ascontiguousarray(xd.numpy()).reshape(ax.shape[0], *x.shape[-2:])
+        zn = az if kz == 2 else np.ascontiguousarray(zd.numpy()).reshape(az.shape[0], *z.shape[-2:])
         fixed_x, fixed_z = self._scales if self._scales is not None else (0.0, 0.0)
+        sink: list = []
         try:
-            loss, l_xz, l_zx = FusedSignatureLoss.apply(x, z, ax, kx, az, kz, fixed_x, fixed_z)
+            loss = FusedSignatureLoss.apply(x, z, (xn, zn, ax, kx, az, kz, fixed_x, fixed_z, sink))
         except NonFiniteLoss:
             self._check_finite(x, z)
             raise ValueError("distances of x or z overflow: the values are too large; rescale "
                              "them or use float64") from None
         n = z.shape[-2]
         if self.reduction == "mean":
-            loss, l_xz, l_zx = loss / n, l_xz / n, l_zx / n
+            loss = loss / n
+            sink[0] /= n
         if return_parts:
-            return loss, {"L_XZ": l_xz, "L_ZX": l_zx, "n_pairs": ax.shape[0] * 2 * (n - 1)}
+            parts = sink[0] if z.dim() == 3 else sink[0][0]
+            return loss, {"L_XZ": torch.from_numpy(parts[..., 0]), "L_ZX": torch.from_numpy(parts[..., 1]),
+                          "n_pairs": ax.shape[0] * 2 * (n - 1)}
         return loss
 
     def forward(self, x: Tensor, z: Tensor, return_parts: bool = False):

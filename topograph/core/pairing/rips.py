@@ -56,7 +56,7 @@ def prim_operand(points: Tensor) -> tuple[np.ndarray, int]:
     (or one cloud ``[n, d]``, returned with a batch axis of 1): the coordinates in low
     dimension (``d <= POINTS_MAX_DIM``), else Gram matrices ``x x^T`` from one BLAS
     product; and the ``prim_sample`` kind."""
-    pts = _kernel_dtype(points.detach())
+    pts = _kernel_dtype(points.detach() if points.requires_grad else points)
     if pts.shape[-1] <= POINTS_MAX_DIM:
         a = np.ascontiguousarray(pts.numpy())
         return (a if a.ndim == 3 else a[None]), 2
