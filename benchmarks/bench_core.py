@@ -103,7 +103,7 @@ def bench_lower_star(repeat: int) -> None:
     t_ours = timeit(ours, repeat)
     t_ref = timeit(lambda: _gudhi_loop(graphs, values, offsets), max(3, repeat // 2), warmup=1)
     floor = timeit(lambda: values[b.edge_index].amax(0).sum().backward(), repeat)
-    print(row(f"Lower-star dims 0+1, k=8, 128 PROTEINS graphs", t_ours, t_ref,
+    print(row("Lower-star dims 0+1, k=8, 128 PROTEINS graphs", t_ours, t_ref,
               "gudhi SimplexTree loop (insert_batch)"))
     print(row("  pairing cost over reading the edge list", t_ours, floor,
               "floor: edge values fwd+bwd (ratio = floor/ours)"))
