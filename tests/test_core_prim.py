@@ -122,3 +122,24 @@ def test_mst_numba_operands(d):
         _check_tree(edges[b], far[b], x[b].numpy(), kind)
     single, _ = prim_operand(x[0])  # one cloud gets a batch axis
     assert single.shape[0] == 1
+
+
+@pytest.mark.parametrize("backend", ["numba", "torch"])
+def test_low_level_primitives_check_shapes(backend):
+    """Wrong shapes or dtypes get a clear error, never an out-of-bounds read."""
+    from topograph.core.pairing.rips import rips_pairs, rips_pairs_from_points
+
+    with pytest.raises(ValueError, match=r"\[n, n\]"):
+        rips_pairs(torch.zeros(5, 3), backend=backend)
+    with pytest.raises(ValueError, match=r"\[n, n\]"):
+        rips_pairs(torch.zeros(2, 4, 4, 4), backend=backend)
+    with pytest.raises(TypeError, match="floating point"):
+        rips_pairs(torch.zeros(4, 4, dtype=torch.long), backend=backend)
+    with pytest.raises(ValueError, match="meta"):
+        rips_pairs(torch.zeros(4, 4, device="meta"), backend=backend)
+    with pytest.raises(ValueError, match=r"\[B, n, d\]"):
+        rips_pairs_from_points(torch.zeros(5, 3), backend=backend)
+    with pytest.raises(TypeError, match="floating point"):
+        rips_pairs_from_points(torch.zeros(1, 5, 3, dtype=torch.int32), backend=backend)
+    assert rips_pairs_from_points(torch.randn(2, 5, 3), backend=backend).shape == (2, 4, 2)
+    assert rips_pairs(torch.cdist(*(torch.randn(5, 3),) * 2), backend=backend).shape == (4, 2)

@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from topograph.core.validation import check_float, check_has_data
+
 
 def _kernel_dtype(t: Tensor) -> Tensor:
     """float16 / bfloat16 are upcast to float32 for the numba kernels (an exact,
@@ -29,7 +31,14 @@ def _kernel_dtype(t: Tensor) -> Tensor:
 
 
 def rips_pairs(dist: Tensor, backend: str = "auto") -> Tensor:
-    """MST edges ``[B, n-1, 2]`` (or ``[n-1, 2]`` for a single ``[n, n]`` matrix)."""
+    """MST edges ``[B, n-1, 2]`` (or ``[n-1, 2]`` for a single ``[n, n]`` matrix).
+
+    A low-level primitive: shapes and dtypes are checked, values are not (they must
+    be finite; :func:`topograph.rips_persistence` validates them)."""
+    check_float(dist, "dist")
+    check_has_data(dist=dist)
+    if dist.dim() not in (2, 3) or dist.shape[-1] != dist.shape[-2]:
+        raise ValueError(f"dist must be [n, n] or [B, n, n], got {list(dist.shape)}")
     single = dist.dim() == 2
     d = dist.detach().unsqueeze(0) if single else dist.detach()
     if backend == "auto":
@@ -86,6 +95,10 @@ def rips_pairs_from_points(points: Tensor, backend: str = "auto",
     With ``return_farthest`` also the farthest pair ``[B, 2]`` of each cloud (its
     diameter, e.g. for normalising distances), which Prim finds on the way.
     """
+    check_float(points, "points")
+    check_has_data(points=points)
+    if points.dim() != 3:
+        raise ValueError(f"points must be [B, n, d], got {list(points.shape)}")
     if backend == "auto":
         backend = "numba" if points.device.type == "cpu" else "torch"
     with torch.no_grad():
