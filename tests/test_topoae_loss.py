@@ -199,3 +199,25 @@ def test_fused_kernel_equals_gathered_path(normalization, batched):
     zr = z.clone().requires_grad_()
     assert torch.autograd.gradcheck(
         lambda a, b: TopologicalSignatureLoss(normalization=normalization)(a, b), (xr, zr))
+
+
+def test_fused_cache_follows_the_core_prim(tmp_path, monkeypatch):
+    """The fused kernels compile the core's Prim into themselves; when the core's
+    file changes their on-disk numba cache is flushed (numba only watches the
+    defining file)."""
+    from topograph.topoae import _fused
+
+    class FakeCache:
+        cache_path = str(tmp_path)
+        flushed = 0
+
+        def flush(self):
+            FakeCache.flushed += 1
+
+    for fn in (_fused._problem, _fused._run_serial, _fused._run_parallel):
+        monkeypatch.setattr(fn, "_cache", FakeCache())
+    assert _fused._flush_if_core_changed()  # no stamp yet: flush all three
+    assert FakeCache.flushed == 3
+    assert not _fused._flush_if_core_changed()  # same core file: keep the cache
+    (tmp_path / "topograph_fused.core-stamp").write_text("an older core")
+    assert _fused._flush_if_core_changed() and FakeCache.flushed == 6

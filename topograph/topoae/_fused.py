@@ -13,11 +13,14 @@ tested equal to it (values and gradients) in ``tests/test_topoae_loss.py``.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 from numba import njit, prange
 from torch import Tensor
 
+from topograph.core.pairing import _kernels
 from topograph.core.pairing._kernels import PARALLEL_MIN_WORK, prim_sample, use_packed
 
 # reassociation lets LLVM vectorise the sums of squares (4x here); no NaN/inf
@@ -144,6 +147,32 @@ def _run_parallel(ax, kx, az, kz, x, z, fixed_x, fixed_z, tiny, huge, packed, ne
     loss, parts = _finish(parts, z.dtype)
     return loss, parts, gx, gz, ok.all()
 
+
+def _flush_if_core_changed() -> bool:
+    """Drop this module's cached kernels when the core's Prim changed.
+
+    numba keys an on-disk cache entry on the defining file alone, but ``_problem``
+    and the drivers compile the core's ``prim_sample`` into themselves: after an
+    edit of ``core/pairing/_kernels.py`` (or a branch switch in an editable
+    install) they would run the old Prim. A stamp of that file next to numba's
+    cache detects this. Returns whether it flushed; never raises (no cache, a
+    read-only install: numba then recompiles or uses its own fallback).
+    """
+    try:
+        st = Path(_kernels.__file__).stat()
+        stamp = f"{st.st_mtime_ns}:{st.st_size}"
+        marker = Path(_run_serial._cache.cache_path) / "topograph_fused.core-stamp"
+        if marker.exists() and marker.read_text() == stamp:
+            return False
+        for fn in (_problem, _run_serial, _run_parallel):
+            fn._cache.flush()
+        marker.write_text(stamp)
+        return True
+    except Exception:  # pragma: no cover - best effort
+        return False
+
+
+_flush_if_core_changed()
 
 _LIMITS = {np.dtype(t): (float(np.finfo(t).tiny), float(np.finfo(t).max)) for t in (np.float32, np.float64)}
 
