@@ -143,3 +143,21 @@ def test_low_level_primitives_check_shapes(backend):
         rips_pairs_from_points(torch.zeros(1, 5, 3, dtype=torch.int32), backend=backend)
     assert rips_pairs_from_points(torch.randn(2, 5, 3), backend=backend).shape == (2, 4, 2)
     assert rips_pairs(torch.cdist(*(torch.randn(5, 3),) * 2), backend=backend).shape == (4, 2)
+
+
+def test_large_clouds_avoid_the_gram_matrix(monkeypatch):
+    """Above GRAM_MAX_BYTES high-dimensional clouds are paired from the coordinates
+    (O(n) memory), with the same tree."""
+    from topograph.core.pairing import rips
+
+    x = torch.randn(2, 60, 20)
+    assert prim_operand(x)[1] == 1
+    ref = mst_numba(x)
+    monkeypatch.setattr(rips, "GRAM_MAX_BYTES", 2 * 60 * 60 * 4 - 1)
+    data, kind = prim_operand(x)
+    assert kind == 2 and data.shape == (2, 60, 20)
+    edges, far = mst_numba(x)
+    for b in range(2):
+        _check_tree(edges[b], far[b], x[b].numpy(), 2)
+        w = [np.sqrt(_exact_sq(x[b].double().numpy()))[e[:, 0], e[:, 1]].sum() for e in (edges[b], ref[0][b])]
+        assert np.isclose(w[0], w[1], rtol=1e-5)

@@ -14,10 +14,9 @@ paired entries.
 from __future__ import annotations
 
 import math
-
-import numpy as np
 from typing import Sequence
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 

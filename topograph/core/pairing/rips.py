@@ -56,17 +56,23 @@ def rips_pairs(dist: Tensor, backend: str = "auto") -> Tensor:
 
 
 # Up to this dimension the numba kernel computes squared distances from the
-# coordinates itself; above it one BLAS product gives the Gram matrices.
+# coordinates itself (as fast as the Gram route at d = 8, and O(n) memory);
+# above it one BLAS product gives the Gram matrices, unless they would exceed
+# GRAM_MAX_BYTES (then the coordinates again: slower, but no n x n memory).
 POINTS_MAX_DIM = 8
+GRAM_MAX_BYTES = 1 << 30
 
 
 def prim_operand(points: Tensor) -> tuple[np.ndarray, int]:
     """What the numba Prim (``_kernels.prim_sample``) reads for CPU clouds ``[B, n, d]``
     (or one cloud ``[n, d]``, returned with a batch axis of 1): the coordinates in low
-    dimension (``d <= POINTS_MAX_DIM``), else Gram matrices ``x x^T`` from one BLAS
-    product; and the ``prim_sample`` kind."""
+    dimension (``d <= POINTS_MAX_DIM``) or when the Gram matrices would exceed
+    ``GRAM_MAX_BYTES``, else Gram matrices ``x x^T`` from one BLAS product; and the
+    ``prim_sample`` kind."""
     pts = _kernel_dtype(points.detach() if points.requires_grad else points)
-    if pts.shape[-1] <= POINTS_MAX_DIM:
+    n = pts.shape[-2]
+    gram_bytes = (pts.shape[0] if pts.dim() == 3 else 1) * n * n * pts.element_size()
+    if pts.shape[-1] <= POINTS_MAX_DIM or gram_bytes > GRAM_MAX_BYTES:
         a = np.ascontiguousarray(pts.numpy())
         return (a if a.ndim == 3 else a[None]), 2
     if pts.dim() == 2:
