@@ -51,7 +51,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
         "topoae_epochs": 45, "topoae_patience": 10,
         "topoae_train": None, "topoae_val": None, "topoae_test": None,  # None = whole split
         # TOGL: NECKLACES, one stratified 80/20 split
-        "togl_graphs": 1000, "togl_epochs": 25, "togl_hidden": 32,
+        "togl_graphs": 1000, "togl_epochs": 25, "togl_hidden": 64,
         "togl_models": [("gcn", 1, None), ("gcn", 3, None), ("gcn", 1, 1)],
         # ECT: synthetic meshes, 7 classes
         "ect_per_class": 120, "ect_epochs": 40, "ect_resolution": 64, "ect_directions": 64,
