@@ -702,3 +702,14 @@ def test_cli_argparse_errors(capsys, argv):
         main(argv)
     err = capsys.readouterr().err
     assert info.value.code == 2 and "error:" in err and "Traceback" not in err
+
+
+def test_check_finite_sum_shortcut():
+    """The one-sum shortcut: an overflowing sum of finite values is not an error,
+    any NaN or inf is (even where the sum would cancel or hide it)."""
+    from topograph.core.validation import check_finite
+
+    check_finite(torch.tensor([3e38, 3e38, 3e38]), "v")  # sum overflows, values finite
+    for bad in ([1.0, float("nan")], [float("inf"), -float("inf")], [3e38, float("inf")]):
+        with pytest.raises(ValueError, match="NaN|inf"):
+            check_finite(torch.tensor(bad), "v")
