@@ -21,6 +21,7 @@ from topograph.core.pairing.rips import (
     rips_pairs_from_points,
 )
 from topograph.core.validation import (
+    all_finite,
     check_finite,
     check_float,
     check_has_data,
@@ -252,7 +253,7 @@ def rips_persistence(
         if max_dim >= 1 or backend == "torch" or pts.device.type != "cpu":
             with torch.no_grad():
                 dist = pairwise_distances(pts.detach())
-            if check and dist.numel() and not bool(torch.isfinite(dist).all()):
+            if check and not all_finite(dist):
                 raise ValueError(f"pairwise distances overflow {points.dtype}: the coordinates are "
                                  "too large, rescale the points or use float64")
     else:
@@ -278,7 +279,7 @@ def rips_persistence(
         mst, far = rips_pairs_from_points(pts, backend=backend, return_farthest=True)
     # Row layout per sample: the n-1 MST edges, then the essential class.
     lengths = _gather_lengths(pts, dist, mst)
-    if check and pts is not None and lengths.numel() and not bool(torch.isfinite(lengths).all()):
+    if check and pts is not None and not all_finite(lengths):
         raise ValueError(f"distances overflow {pts.dtype}: the coordinates are too large, "
                          "rescale the points or use float64")
     deaths = torch.cat([lengths, lengths.new_zeros(B, 1)], 1)

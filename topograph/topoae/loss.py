@@ -22,6 +22,7 @@ from torch import Tensor, nn
 
 from topograph.core import rips_dim1_pairs
 from topograph.core.pairing.rips import farthest_pair, prim_operand, rips_pairs_from_points
+from topograph.core.validation import all_finite
 
 MATCHINGS = ("symmetric", "sorted_deaths", "random")
 NORMALIZATIONS = ("batch_max", "learnable", "none")
@@ -175,12 +176,9 @@ class TopologicalSignatureLoss(nn.Module):
 
     @staticmethod
     def _check_finite(x: Tensor, z: Tensor) -> None:
-        with torch.no_grad():  # cheap test first (a sum is finite iff every entry is, barring overflow)
-            if bool(torch.isfinite(x.sum() + z.sum())):
-                return
-            for name, t in (("x", x), ("z", z)):
-                if not bool(torch.isfinite(t).all()):
-                    raise ValueError(f"{name} contains NaN or inf")
+        for name, t in (("x", x), ("z", z)):
+            if not all_finite(t):
+                raise ValueError(f"{name} contains NaN or inf")
 
     # ------------------------------------------------------------------ pairs
     def _random_pairs(self, B: int, n: int, device: torch.device) -> Tensor:
