@@ -16,12 +16,16 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
 from topograph.core import rips_dim1_pairs
-from topograph.core.pairing.rips import farthest_pair, prim_operand, rips_pairs_from_points
+from topograph.core.pairing.rips import (
+    batched_numpy,
+    farthest_pair,
+    prim_operand,
+    rips_pairs_from_points,
+)
 from topograph.core.validation import all_finite
 
 MATCHINGS = ("symmetric", "sorted_deaths", "random")
@@ -219,8 +223,7 @@ class TopologicalSignatureLoss(nn.Module):
         xd, zd = x.detach(), z.detach()
         ax, kx = prim_operand(xd)  # the core's Prim operands (coordinates or BLAS Gram)
         az, kz = prim_operand(zd)
-        xn = ax if kx == 2 else np.ascontiguousarray(xd.numpy()).reshape(ax.shape[0], *x.shape[-2:])
-        zn = az if kz == 2 else np.ascontiguousarray(zd.numpy()).reshape(az.shape[0], *z.shape[-2:])
+        xn, zn = batched_numpy(xd), batched_numpy(zd)  # views: no copy of contiguous inputs
         fixed_x, fixed_z = self._scales if self._scales is not None else (0.0, 0.0)
         sink: list = []
         try:

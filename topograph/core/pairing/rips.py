@@ -63,6 +63,13 @@ POINTS_MAX_DIM = 8
 GRAM_MAX_BYTES = 1 << 30
 
 
+def batched_numpy(t: Tensor) -> np.ndarray:
+    """C-contiguous numpy view (a copy only if ``t`` is not contiguous) of a CPU tensor
+    ``[n, d]`` or ``[B, n, d]``, with a batch axis of 1 added to the former."""
+    a = np.ascontiguousarray(t.numpy())
+    return a if a.ndim == 3 else a[None]
+
+
 def prim_operand(points: Tensor) -> tuple[np.ndarray, int]:
     """What the numba Prim (``_kernels.prim_sample``) reads for CPU clouds ``[B, n, d]``
     (or one cloud ``[n, d]``, returned with a batch axis of 1): the coordinates in low
@@ -73,8 +80,7 @@ def prim_operand(points: Tensor) -> tuple[np.ndarray, int]:
     n = pts.shape[-2]
     gram_bytes = (pts.shape[0] if pts.dim() == 3 else 1) * n * n * pts.element_size()
     if pts.shape[-1] <= POINTS_MAX_DIM or gram_bytes > GRAM_MAX_BYTES:
-        a = np.ascontiguousarray(pts.numpy())
-        return (a if a.ndim == 3 else a[None]), 2
+        return batched_numpy(pts), 2
     if pts.dim() == 2:
         return torch.mm(pts, pts.t()).numpy()[None], 1
     return torch.bmm(pts, pts.transpose(1, 2)).numpy(), 1
@@ -94,10 +100,10 @@ def rips_pairs_from_points(points: Tensor, backend: str = "auto",
                            return_farthest: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """MST edges ``[B, n-1, 2]`` of point clouds ``[B, n, d]``.
 
-    The numba backend runs Prim on squared distances computed a row at a time
-    (O(n) extra memory): from the coordinates in low dimension (``d <=
-    POINTS_MAX_DIM``), else from Gram matrices made by one batched BLAS product. The torch backend builds the distance
-    matrices and runs Borůvka.
+    The numba backend runs Prim on squared distances computed a row at a time, from
+    the operand :func:`prim_operand` chooses (coordinates, or Gram matrices from one
+    batched BLAS product). The torch backend builds the distance matrices and runs
+    Borůvka.
     With ``return_farthest`` also the farthest pair ``[B, 2]`` of each cloud (its
     diameter, e.g. for normalising distances), which Prim finds on the way.
     """
