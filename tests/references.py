@@ -24,6 +24,17 @@ def gudhi_lower_star(values: np.ndarray, edges: list[tuple[int, int]]) -> dict[i
     return {k: sorted(v) for k, v in out.items()}
 
 
+def mst_weight(dist: np.ndarray) -> float:
+    """Weight of a minimum spanning tree of a dense distance matrix (scipy).
+
+    scipy drops zero-weight edges: they are lifted by 1 so duplicates stay in the tree.
+    """
+    from scipy.sparse.csgraph import minimum_spanning_tree
+
+    n = len(dist)
+    return float(minimum_spanning_tree(dist + 1.0).sum() - (n - 1)) if n > 1 else 0.0
+
+
 def as_sorted_pairs(t) -> list:
     return sorted((float(b), float(d)) for b, d in t.detach().cpu().tolist())
 

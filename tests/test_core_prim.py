@@ -6,8 +6,8 @@ import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from scipy.sparse.csgraph import minimum_spanning_tree
 
+from references import mst_weight
 from topograph.core.pairing import _kernels as K
 from topograph.core.pairing.rips import POINTS_MAX_DIM, mst_numba, prim_operand
 
@@ -18,12 +18,6 @@ clouds = st.tuples(st.integers(1, 30), st.integers(1, 12)).flatmap(
 def _exact_sq(points: np.ndarray) -> np.ndarray:
     diff = points[:, None, :] - points[None, :, :]
     return (diff * diff).sum(-1)
-
-
-def _mst_weight(d: np.ndarray) -> float:
-    # scipy drops zero-weight edges: lift them so duplicates stay in the tree
-    n = len(d)
-    return float(minimum_spanning_tree(d + 1.0).sum() - (n - 1)) if n > 1 else 0.0
 
 
 def _operand(points: np.ndarray, kind: int) -> np.ndarray:
@@ -55,7 +49,7 @@ def _check_tree(edges: np.ndarray, far: np.ndarray, points: np.ndarray, kind: in
     scale = float((points.astype(np.float64) ** 2).sum(1).max()) + 1e-300
     delta = 16 * eps * (scale if kind == 1 else 4 * scale)  # error of a kernel squared distance
     weight = exact[edges[:, 0], edges[:, 1]].sum() if n > 1 else 0.0
-    best = _mst_weight(exact)
+    best = mst_weight(exact)
     assert best - 1e-9 <= weight <= best + (n - 1) * 2 * np.sqrt(delta) + 1e-9
     if n > 1:
         assert exact[far[0], far[1]] ** 2 >= exact.max() ** 2 - 2 * delta - 1e-12

@@ -6,21 +6,15 @@ from gph import ripser_parallel
 from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.spatial.distance import cdist
 
 from conftest import BACKENDS
+from references import mst_weight
 from topograph import rips_persistence
 from topograph.core import pairwise_distances, rips_pairs
 
 clouds = st.integers(1, 24).flatmap(
     lambda n: arrays(np.float64, (n, 3), elements=st.floats(-3, 3, allow_nan=False, width=32)))
-
-
-def _mst_weight(points: np.ndarray) -> float:
-    d = cdist(points, points)
-    # scipy drops zero-weight edges: lift them so duplicates stay in the tree
-    return float(minimum_spanning_tree(d + 1.0).sum() - (len(points) - 1))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -34,7 +28,7 @@ def test_dim0_matches_scipy_and_giotto(backend, points, dup):
     res = rips_persistence(torch.from_numpy(points), backend=backend)
     deaths = res.dim0.death[~res.dim0.essential].numpy()
     assert res.dim0.essential.sum() == 1
-    assert np.isclose(deaths.sum(), _mst_weight(points), atol=1e-9)
+    assert np.isclose(deaths.sum(), mst_weight(cdist(points, points)), atol=1e-9)
     ref = ripser_parallel(cdist(points, points), metric="precomputed", maxdim=0)["dgms"][0]
     ref = ref[np.isfinite(ref[:, 1]), 1]
     # giotto-ph omits zero-length pairs (duplicate points), and the pairing reads
