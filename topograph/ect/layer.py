@@ -61,6 +61,13 @@ class ECTLayer(nn.Module):
         directions: optional fixed/initial ``[T, d]`` directions (else seeded random).
         normalize: divide each sample's image by its own max absolute value.
         seed: seed of the random directions.
+        validate: warn (``ECTRangeWarning``) when a vertex height leaves
+            ``[-radius, radius]`` (see :func:`topograph.ect.ect`); fit the input
+            with :func:`topograph.ect.fit_to_unit_ball` first. ``False`` skips the
+            check and its host sync.
+
+    The output follows the dtype of ``x`` (float64 coordinates give float64
+    images; the directions are cast).
     """
 
     def __init__(
@@ -75,6 +82,7 @@ class ECTLayer(nn.Module):
         directions: Tensor | None = None,
         normalize: bool = False,
         seed: int = 0,
+        validate: bool = True,
     ) -> None:
         super().__init__()
         check_config(resolution, radius, scale)
@@ -89,6 +97,7 @@ class ECTLayer(nn.Module):
         self.num_directions, self.dim = int(num_directions), int(dim)
         self.resolution, self.radius, self.scale = resolution, float(radius), scale
         self.learnable, self.normalize, self.seed = learnable, normalize, seed
+        self.validate = validate
         init = directions if directions is not None else random_directions(num_directions, dim, seed=seed)
         if learnable:
             self.directions = LearnableDirections(init=init)
@@ -122,7 +131,7 @@ class ECTLayer(nn.Module):
         if kw["x"].dtype.is_floating_point:
             dirs = dirs.to(kw["x"].dtype)
         return ect(directions=dirs, resolution=self.resolution, radius=self.radius,
-                   scale=self.scale, normalize=self.normalize, **kw)
+                   scale=self.scale, normalize=self.normalize, validate=self.validate, **kw)
 
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}(num_directions={self.num_directions}, dim={self.dim}, "

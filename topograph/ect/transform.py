@@ -12,6 +12,7 @@ from torch import Tensor
 
 from topograph.ect._inputs import Complex, check_config, prepare
 from topograph.ect._kernel import exact_ect, sigmoid_ect
+from topograph.ect.fit import check_height_range
 
 __all__ = ["ect", "thresholds", "simplex_groups"]
 
@@ -49,6 +50,7 @@ def ect(
     radius: float = 1.0,
     scale: float | None = None,
     normalize: bool = False,
+    validate: bool = True,
 ) -> Tensor:
     """Euler characteristic transform, one image ``[resolution, T]`` per sample.
 
@@ -73,6 +75,12 @@ def ect(
             ``directions``. Equal to the dense formula to float precision, but never
             builds the ``[R, S, T]`` tensor (see :mod:`topograph.ect._kernel`).
         normalize: divide each sample's image by its own max absolute value.
+        validate: warn (:class:`~topograph.ect.fit.ECTRangeWarning`, once per call,
+            naming the largest height) when a vertex height falls outside
+            ``[-radius, radius]``: simplices above ``radius`` are never counted, so
+            the image would be silently truncated. Fit shapes first with
+            :func:`~topograph.ect.fit.fit_to_unit_ball`. The check costs one host
+            sync on CUDA; ``validate=False`` skips it.
 
     Returns:
         ``[B, resolution, T]`` tensor (sample, threshold, direction), dtype of ``x``.
@@ -85,11 +93,16 @@ def ect(
     thr = thresholds(resolution, radius, device=cx.x.device, dtype=cx.x.dtype)
     if cx.x.shape[0] == 0:
         img = cx.x.new_zeros(cx.num_samples, resolution, cx.directions.shape[0])
-    elif scale is None:
-        with torch.no_grad():
-            img = exact_ect(cx.x @ cx.directions.T, simplex_groups(cx), thr, cx.num_samples)
     else:
-        img = sigmoid_ect(cx.x @ cx.directions.T, simplex_groups(cx), thr, cx.num_samples, scale, radius)
+        with torch.set_grad_enabled(scale is not None and torch.is_grad_enabled()):
+            heights = cx.x @ cx.directions.T
+        if validate:
+            check_height_range(heights, float(radius))
+        if scale is None:
+            with torch.no_grad():
+                img = exact_ect(heights, simplex_groups(cx), thr, cx.num_samples)
+        else:
+            img = sigmoid_ect(heights, simplex_groups(cx), thr, cx.num_samples, scale, radius)
     if normalize:
         img = img / img.abs().amax(dim=(1, 2), keepdim=True).clamp_min(torch.finfo(img.dtype).tiny)
     return img

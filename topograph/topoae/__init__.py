@@ -5,7 +5,7 @@ measures (``topograph.topoae.metrics``) and training utilities.
 """
 from __future__ import annotations
 
-from topograph._lazy import lazy_getattr
+from topograph._lazy import lazy_dir, lazy_getattr
 
 _EXPORTS = {
     "TopologicalSignatureLoss": "topograph.topoae.loss",
@@ -22,3 +22,4 @@ __all__ = sorted(_EXPORTS)
 
 
 __getattr__ = lazy_getattr(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, globals(), __all__)
