@@ -47,7 +47,8 @@ def extract_blocks(path: Path) -> list[Block]:
         i += 1
         body = []
         while i < len(lines) and not re.match(r"^\s*```\s*$", lines[i]):
-            body.append(lines[i][indent:] if lines[i][:indent].isspace() else lines[i].lstrip())
+            line = lines[i]
+            body.append(line[indent:] if not indent or line[:indent].isspace() else line.lstrip())
             i += 1
         i += 1  # closing fence
         if lang.split("{")[0] in PYTHON:
@@ -118,9 +119,9 @@ def test_extraction_rules(tmp_path):
     """The extractor finds python blocks, honours not-run markers and keeps line numbers."""
     page = tmp_path / "_extract_probe.md"
     text = ("# t\n\n```python\nx = 1\n```\n\n<!-- not-run: needs a GPU -->\n```python\n"
-            "y = 2\n```\n\n```bash\nls\n```\n\n- item\n\n  ```python\n  z = x + 1\n  ```\n")
+            "y = 2\n```\n\n```bash\nls\n```\n\n- item\n\n  ```python\n  z = x + 1\n  if z:\n      z = 3\n  ```\n")
     page.write_text(text)
     blocks = extract_blocks(page)
     assert [(b.line, b.skip) for b in blocks] == [(3, None), (8, "needs a GPU"), (18, None)]
-    assert blocks[2].code == "z = x + 1\n"
+    assert blocks[2].code == "z = x + 1\nif z:\n    z = 3\n"
     assert blocks[0].page == "_extract_probe.md"

@@ -30,6 +30,7 @@ _LAZY = {
     "ECTTransform": "topograph.ect.pyg_transform",
     "FitToUnitBall": "topograph.ect.pyg_transform",
     "ECTClassifier": "topograph.ect.classifier",
+    "DirectionPooling": "topograph.ect.pooling",
 }
 
 __all__ = [

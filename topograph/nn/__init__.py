@@ -7,6 +7,7 @@ _EXPORTS = {
     "TopologicalSignatureLoss": "topograph.topoae.loss",
     "TOGL": "topograph.togl.layer",
     "ECTLayer": "topograph.ect.layer",
+    "DirectionPooling": "topograph.ect.pooling",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,7 +1,8 @@
 """Topological autoencoders (Moor, Horn, Rieck, Borgwardt, ICML 2020).
 
 ``TopologicalSignatureLoss`` (also ``topograph.nn``), autoencoder models, quality
-measures (``topograph.topoae.metrics``) and training utilities.
+measures (``from topograph.topoae import quality_measures``; see
+``topograph.topoae.metrics`` for shapes and limits) and training utilities.
 """
 from __future__ import annotations
 
@@ -15,6 +16,12 @@ _EXPORTS = {
     "spheres_autoencoder": "topograph.topoae.models",
     "image_autoencoder": "topograph.topoae.models",
     "quality_measures": "topograph.topoae.metrics",
+    "kl_divergences": "topograph.topoae.metrics",
+    "rank_measures": "topograph.topoae.metrics",
+    "trustworthiness": "topograph.topoae.metrics",
+    "continuity": "topograph.topoae.metrics",
+    "distance_rmse": "topograph.topoae.metrics",
+    "reconstruction_mse": "topograph.topoae.metrics",
     "train_autoencoder": "topograph.topoae.train",
 }
 
