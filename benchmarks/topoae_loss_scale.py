@@ -2,6 +2,7 @@
 
 Used for the `lam` / `reduction` guidance in docs/topoae.md:
 `python benchmarks/topoae_loss_scale.py` (about 15 s of CPU).
+"""
 
 import numpy as np
 import torch
