@@ -18,7 +18,7 @@ from torch import Tensor
 
 from topograph.core.validation import check_count, check_float
 
-__all__ = ["ECTRangeWarning", "check_height_range", "fit_to_unit_ball"]
+__all__ = ["ECTRangeWarning", "check_height_range", "check_height_range_once", "fit_to_unit_ball"]
 
 
 class ECTRangeWarning(UserWarning):
@@ -62,6 +62,24 @@ def check_height_range(heights: Tensor, radius: float) -> float | None:
         "validate=False skips this check.",
         ECTRangeWarning, stacklevel=_user_stacklevel())
     return hmax
+
+
+def check_height_range_once(owner: object, x: object, directions: Tensor, radius: float) -> None:
+    """:func:`check_height_range` for a layer or transform: warns at most once per ``owner``.
+
+    A training loop or a data set pipeline then gets one warning, not one per
+    step or sample; after it, the check (and its host sync) is skipped. Inputs
+    that the ECT would reject are left to the ECT's own errors.
+    """
+    if getattr(owner, "_range_warned", False):
+        return
+    if not (isinstance(x, Tensor) and x.is_floating_point() and x.dim() == 2
+            and x.shape[1] == directions.shape[-1] and x.shape[0]):
+        return
+    with torch.no_grad():
+        heights = x @ directions.to(x.dtype).T
+    if check_height_range(heights, float(radius)) is not None:
+        owner._range_warned = True  # type: ignore[attr-defined]
 
 
 def fit_to_unit_ball(

@@ -7,6 +7,7 @@ from torch import Tensor, nn
 
 from topograph.ect._inputs import check_config
 from topograph.ect.directions import LearnableDirections, random_directions
+from topograph.ect.fit import check_height_range_once
 from topograph.ect.transform import ect
 
 __all__ = ["ECTLayer", "complex_from_data"]
@@ -62,7 +63,8 @@ class ECTLayer(nn.Module):
         normalize: divide each sample's image by its own max absolute value.
         seed: seed of the random directions.
         validate: warn (``ECTRangeWarning``) when a vertex height leaves
-            ``[-radius, radius]`` (see :func:`topograph.ect.ect`); fit the input
+            ``[-radius, radius]`` (see :func:`topograph.ect.ect`), once per layer
+            (one warning in a training loop, not one per step); fit the input
             with :func:`topograph.ect.fit_to_unit_ball` first. ``False`` skips the
             check and its host sync.
 
@@ -130,8 +132,10 @@ class ECTLayer(nn.Module):
         dirs = self.get_directions().to(device=kw["x"].device)
         if kw["x"].dtype.is_floating_point:
             dirs = dirs.to(kw["x"].dtype)
+        if self.validate:
+            check_height_range_once(self, kw["x"], dirs, self.radius)
         return ect(directions=dirs, resolution=self.resolution, radius=self.radius,
-                   scale=self.scale, normalize=self.normalize, validate=self.validate, **kw)
+                   scale=self.scale, normalize=self.normalize, validate=False, **kw)
 
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}(num_directions={self.num_directions}, dim={self.dim}, "

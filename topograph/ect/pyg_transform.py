@@ -8,7 +8,7 @@ from torch_geometric.transforms import BaseTransform
 
 from topograph.ect._inputs import check_config
 from topograph.ect.directions import random_directions
-from topograph.ect.fit import fit_to_unit_ball
+from topograph.ect.fit import check_height_range_once, fit_to_unit_ball
 from topograph.ect.layer import complex_from_data
 from topograph.ect.transform import ect
 
@@ -28,8 +28,9 @@ class ECTTransform(BaseTransform):
         scale: ``None`` (exact ECT, the natural choice for precomputing) or a sigmoid scale.
         normalize: per-sample normalisation, as in :func:`topograph.ect.ect`.
         validate: warn (``ECTRangeWarning``) when a vertex height leaves
-            ``[-radius, radius]``; put :class:`FitToUnitBall` before this transform
-            to fit every shape into the ball.
+            ``[-radius, radius]``, once per transform (one warning for a whole
+            data set); put :class:`FitToUnitBall` before this transform to fit
+            every shape into the ball.
     """
 
     def __init__(
@@ -52,9 +53,11 @@ class ECTTransform(BaseTransform):
         kw.pop("batch", None), kw.pop("num_samples", None)
         x = kw["x"]
         dirs = self.directions.to(device=x.device, dtype=x.dtype if x.dtype.is_floating_point else None)
+        if self.validate:
+            check_height_range_once(self, x, dirs, self.radius)
         with torch.no_grad():
             data.ect = ect(directions=dirs, resolution=self.resolution, radius=self.radius,
-                           scale=self.scale, normalize=self.normalize, validate=self.validate, **kw)
+                           scale=self.scale, normalize=self.normalize, validate=False, **kw)
         return data
 
     def __repr__(self) -> str:
