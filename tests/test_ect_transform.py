@@ -137,7 +137,8 @@ def test_gradcheck_coordinates_and_directions(backend):
     v = torch.randn(3, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1)).requires_grad_()
     for scale in (3.0, 40.0):
         assert torch.autograd.gradcheck(
-            lambda a, b: ect(a, b, backend=backend, edge_index=e, faces=f, resolution=10, scale=scale), (x, v), atol=1e-6)
+            lambda a, b: ect(a, b, backend=backend, edge_index=e, faces=f, resolution=10, scale=scale), (x, v),
+            atol=1e-6)
 
 
 def test_batched_equals_per_sample(backend):
@@ -161,13 +162,15 @@ def test_batched_equals_per_sample(backend):
     x, b = torch.cat(xs).requires_grad_(), torch.cat(bs)
     v = sphere_directions(10, dtype=torch.float64)
     for scale in (None, 30.0):
-        batched = ect(x, v, backend=backend, edge_index=torch.cat(es, 1), faces=torch.cat(fs, 1), batch=b, resolution=16, scale=scale)
+        batched = ect(x, v, backend=backend, edge_index=torch.cat(es, 1), faces=torch.cat(fs, 1), batch=b,
+                      resolution=16, scale=scale)
         assert batched.shape == (4, 16, 10)
         for i, (xi, e, f) in enumerate(parts):
             single = ect(xi, v, backend=backend, edge_index=e, faces=f, resolution=16, scale=scale)
             torch.testing.assert_close(batched[i], single[0], atol=1e-12, rtol=0)
     # gradients: the batch's gradient restricted to a sample equals that sample's own gradient
-    out = ect(x, v, backend=backend, edge_index=torch.cat(es, 1), faces=torch.cat(fs, 1), batch=b, resolution=16, scale=30.0)
+    out = ect(x, v, backend=backend, edge_index=torch.cat(es, 1), faces=torch.cat(fs, 1), batch=b, resolution=16,
+              scale=30.0)
     (gx,) = torch.autograd.grad(out[2].sum(), [x])
     xi = parts[2][0].clone().requires_grad_()
     (gi,) = torch.autograd.grad(ect(xi, v, backend=backend, edge_index=parts[2][1], faces=parts[2][2], resolution=16,
