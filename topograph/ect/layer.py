@@ -5,7 +5,9 @@ from typing import Any
 
 from torch import Tensor, nn
 
+from topograph.core._deprecation import keyword_only, renamed_kwargs
 from topograph.ect._inputs import check_config
+from topograph.ect._kernel import check_backend
 from topograph.ect.directions import LearnableDirections, random_directions
 from topograph.ect.fit import check_height_range_once
 from topograph.ect.transform import ect
@@ -48,8 +50,9 @@ class ECTLayer(nn.Module):
     :math:`x` and :math:`v`). Simplices are the vertices, the edges and the
     triangles that the input provides.
 
-    Shapes: input ``x [N, d]`` (or a PyG ``Data``/``Batch`` with ``pos``/``x``,
-    optional ``edge_index [2, E]``, ``face [3, F]``, ``batch [N]``); output
+    Shapes: input ``x [N, d]`` with keyword-only ``edge_index [2, E]``,
+    ``faces [3, F]``, ``batch [N]``, ``num_samples`` (or a PyG ``Data``/``Batch``
+    with ``pos``/``x`` and optional ``edge_index``, ``face``, ``batch``); output
     ``[B, resolution, num_directions]`` (sample, threshold, direction).
 
     Args:
@@ -62,6 +65,7 @@ class ECTLayer(nn.Module):
         directions: optional fixed/initial ``[T, d]`` directions (else seeded random).
         normalize: divide each sample's image by its own max absolute value.
         seed: seed of the random directions.
+        backend: ``"auto"``, ``"numba"`` or ``"torch"``, as in :func:`topograph.ect.ect`.
         validate: warn (``ECTRangeWarning``) when a vertex height leaves
             ``[-radius, radius]`` (see :func:`topograph.ect.ect`), once per layer
             (one warning in a training loop, not one per step); fit the input
@@ -85,9 +89,11 @@ class ECTLayer(nn.Module):
         normalize: bool = False,
         seed: int = 0,
         validate: bool = True,
+        backend: str = "auto",
     ) -> None:
         super().__init__()
         check_config(resolution, radius, scale)
+        check_backend(backend)
         if directions is not None:
             if not isinstance(directions, Tensor):
                 raise TypeError(f"directions must be a [T, d] torch.Tensor, got {type(directions).__name__}")
@@ -98,7 +104,7 @@ class ECTLayer(nn.Module):
             raise ValueError("learnable directions need a differentiable ECT: set scale > 0")
         self.num_directions, self.dim = int(num_directions), int(dim)
         self.resolution, self.radius, self.scale = resolution, float(radius), scale
-        self.learnable, self.normalize, self.seed = learnable, normalize, seed
+        self.learnable, self.normalize, self.seed, self.backend = learnable, normalize, seed, backend
         self.validate = validate
         init = directions if directions is not None else random_directions(num_directions, dim, seed=seed)
         if learnable:
@@ -116,26 +122,35 @@ class ECTLayer(nn.Module):
         """Current unit directions ``[T, d]``."""
         return self.directions() if self.learnable else self.fixed_directions
 
+    @keyword_only(2, ("edge_index", "faces", "batch", "num_samples"))
+    @renamed_kwargs(face="faces")
     def forward(
         self,
         x: Tensor | Any,
+        *,
         edge_index: Tensor | None = None,
-        face: Tensor | None = None,
+        faces: Tensor | None = None,
         batch: Tensor | None = None,
         num_samples: int | None = None,
     ) -> Tensor:
-        """ECT images ``[B, resolution, T]`` of a tensor ``x`` or a PyG ``Data``/``Batch``."""
+        """ECT images ``[B, resolution, T]`` of a tensor ``x`` or a PyG ``Data``/``Batch``.
+
+        The complex is keyword-only; by position (the old order ``edge_index,
+        face, batch, num_samples``) and ``face=`` still work, with a
+        ``DeprecationWarning``.
+        """
         if not isinstance(x, Tensor):
             kw = complex_from_data(x)
         else:
-            kw = {"x": x, "edge_index": edge_index, "faces": face, "batch": batch, "num_samples": num_samples}
+            kw = {"x": x, "edge_index": edge_index, "faces": faces, "batch": batch, "num_samples": num_samples}
         dirs = self.get_directions().to(device=kw["x"].device)
         if kw["x"].dtype.is_floating_point:
             dirs = dirs.to(kw["x"].dtype)
         if self.validate:
             check_height_range_once(self, kw["x"], dirs, self.radius)
         return ect(directions=dirs, resolution=self.resolution, radius=self.radius,
-                   scale=self.scale, normalize=self.normalize, validate=False, **kw)
+                   scale=self.scale, normalize=self.normalize, validate=False,
+                   backend=self.backend, **kw)
 
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}(num_directions={self.num_directions}, dim={self.dim}, "

@@ -7,6 +7,7 @@ from torch_geometric.data import Data
 from torch_geometric.transforms import BaseTransform
 
 from topograph.ect._inputs import check_config
+from topograph.ect._kernel import check_backend
 from topograph.ect.directions import random_directions
 from topograph.ect.fit import check_height_range_once, fit_to_unit_ball
 from topograph.ect.layer import complex_from_data
@@ -27,6 +28,7 @@ class ECTTransform(BaseTransform):
         radius: threshold range, as in :func:`topograph.ect.ect`.
         scale: ``None`` (exact ECT, the natural choice for precomputing) or a sigmoid scale.
         normalize: per-sample normalisation, as in :func:`topograph.ect.ect`.
+        backend: ``"auto"``, ``"numba"`` or ``"torch"``, as in :func:`topograph.ect.ect`.
         validate: warn (``ECTRangeWarning``) when a vertex height leaves
             ``[-radius, radius]``, once per transform (one warning for a whole
             data set); put :class:`FitToUnitBall` before this transform to fit
@@ -42,9 +44,11 @@ class ECTTransform(BaseTransform):
         scale: float | None = None,
         normalize: bool = False,
         validate: bool = True,
+        backend: str = "auto",
     ) -> None:
         check_config(resolution, radius, scale)
-        self.validate = validate
+        check_backend(backend)
+        self.backend, self.validate = backend, validate
         self.directions = directions if directions is not None else random_directions(64, 3, seed=0)
         self.resolution, self.radius, self.scale, self.normalize = resolution, radius, scale, normalize
 
@@ -57,7 +61,8 @@ class ECTTransform(BaseTransform):
             check_height_range_once(self, x, dirs, self.radius)
         with torch.no_grad():
             data.ect = ect(directions=dirs, resolution=self.resolution, radius=self.radius,
-                           scale=self.scale, normalize=self.normalize, validate=False, **kw)
+                           scale=self.scale, normalize=self.normalize, validate=False,
+                           backend=self.backend, **kw)
         return data
 
     def __repr__(self) -> str:

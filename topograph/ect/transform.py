@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from topograph.ect._inputs import Complex, check_config, prepare
-from topograph.ect._kernel import exact_ect, sigmoid_ect
+from topograph.ect._kernel import check_backend, exact_ect, sigmoid_ect, use_numba
 from topograph.ect.fit import check_height_range
 
 __all__ = ["ect", "thresholds", "simplex_groups"]
@@ -51,6 +51,7 @@ def ect(
     scale: float | None = None,
     normalize: bool = False,
     validate: bool = True,
+    backend: str = "auto",
 ) -> Tensor:
     """Euler characteristic transform, one image ``[resolution, T]`` per sample.
 
@@ -81,11 +82,14 @@ def ect(
             the image would be silently truncated. Fit shapes first with
             :func:`~topograph.ect.fit.fit_to_unit_ball`. The check costs one host
             sync on CUDA; ``validate=False`` skips it.
+        backend: ``"auto"`` (numba kernels for CPU float32 / float64, torch
+            otherwise), ``"numba"`` or ``"torch"`` (the GPU path, also on the CPU).
 
     Returns:
         ``[B, resolution, T]`` tensor (sample, threshold, direction), dtype of ``x``.
     """
     check_config(resolution, radius, scale)
+    check_backend(backend)
     cx = prepare(x, directions, edge_index, faces, batch, num_samples)
     if 2.0 * float(radius) > torch.finfo(cx.x.dtype).max:
         raise ValueError(f"radius={radius!r} is too large for {cx.x.dtype}: the threshold range "
@@ -95,14 +99,15 @@ def ect(
         img = cx.x.new_zeros(cx.num_samples, resolution, cx.directions.shape[0])
     else:
         with torch.set_grad_enabled(scale is not None and torch.is_grad_enabled()):
-            heights = cx.x @ cx.directions.T
+            hv = cx.x @ cx.directions.T
         if validate:
-            check_height_range(heights, float(radius))
+            check_height_range(hv, float(radius))
         if scale is None:
             with torch.no_grad():
-                img = exact_ect(heights, simplex_groups(cx), thr, cx.num_samples)
+                img = exact_ect(hv, simplex_groups(cx), thr, cx.num_samples, use_numba(backend, hv))
         else:
-            img = sigmoid_ect(heights, simplex_groups(cx), thr, cx.num_samples, scale, radius)
+            img = sigmoid_ect(hv, simplex_groups(cx), thr, cx.num_samples, scale, radius,
+                              use_numba(backend, hv))
     if normalize:
         img = img / img.abs().amax(dim=(1, 2), keepdim=True).clamp_min(torch.finfo(img.dtype).tiny)
     return img
