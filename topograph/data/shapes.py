@@ -14,6 +14,8 @@ import torch
 import trimesh
 from torch_geometric.data import Data
 
+from topograph.core.geometry import fit_to_unit_ball as fit
+
 __all__ = ["SHAPE_CLASSES", "make_shape_mesh", "mesh_to_data", "make_shapes"]
 
 SHAPE_CLASSES = ("sphere", "torus", "box", "capsule", "annulus", "cylinder", "cone")
@@ -57,8 +59,6 @@ def mesh_to_data(mesh: trimesh.Trimesh, y: int | None = None, *, fit_to_unit_bal
     """
     pos = torch.as_tensor(np.asarray(mesh.vertices), dtype=torch.float32)
     if fit_to_unit_ball:
-        from topograph.ect.fit import fit_to_unit_ball as fit
-
         pos = fit(pos, radius=radius)
     data = Data(
         pos=pos,
