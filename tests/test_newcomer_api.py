@@ -40,6 +40,11 @@ def test_dir_lists_public_names(module, names):
         getattr(importlib.import_module(module), name)
 
 
+def test_help_of_lazy_modules_lists_their_classes():
+    text = pydoc.render_doc(topograph.nn, renderer=pydoc.plaintext)
+    assert "class TOGL" in text and "class DirectionPooling" in text
+
+
 def test_trimesh_style_faces_suggest_transpose():
     from topograph.ect import sphere_directions
 

@@ -173,7 +173,8 @@ def reconstruction_mse(X, X_hat) -> float:
     return float((X - X_hat).pow(2).mean())
 
 
-def quality_measures(X, Z, X_hat=None, ks: Sequence[int] = DEFAULT_KS,
+def quality_measures(X: Tensor | np.ndarray, Z: Tensor | np.ndarray,
+                     X_hat: Tensor | np.ndarray | None = None, ks: Sequence[int] = DEFAULT_KS,
                      sigmas: Sequence[float] = DEFAULT_SIGMAS) -> dict[str, float]:
     """Every measure in one dict (rank measures averaged over the usable ``ks``).
 
