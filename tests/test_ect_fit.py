@@ -104,3 +104,25 @@ def test_fit_gradient_and_degenerate_samples():
         fit_to_unit_ball(x, batch[:3])
     with pytest.raises(ValueError, match="margin"):
         fit_to_unit_ball(x, margin=1.0)
+
+
+def test_direction_pooling_is_nearly_rotation_invariant():
+    """Rotated copies of one shape give close pooled features; another shape does not."""
+    import numpy as np
+
+    from topograph.nn import DirectionPooling
+
+    rng = np.random.default_rng(0)
+    layer = ECTLayer(directions=sphere_directions(128), resolution=16, scale=None)
+    torch.manual_seed(0)
+    pool = DirectionPooling(16, 16)
+
+    def features(mesh):
+        mesh = mesh.copy()
+        mesh.apply_transform(trimesh.transformations.random_rotation_matrix(rand=rng.random(3)))
+        return pool(layer(mesh_to_data(mesh, fit_to_unit_ball=True))).detach()[0]
+
+    torus = trimesh.creation.torus(1.0, 0.4, major_sections=16, minor_sections=8)
+    sphere = trimesh.creation.icosphere(subdivisions=2)
+    a, b, c = features(torus), features(torus), features(sphere)
+    assert (a - b).norm() < 0.2 * (a - c).norm()
