@@ -75,7 +75,8 @@ def check_height_range_once(owner: object, x: object, directions: Tensor, radius
     if getattr(owner, "_range_warned", False):
         return
     if not (isinstance(x, Tensor) and x.is_floating_point() and x.dim() == 2
-            and x.shape[1] == directions.shape[-1] and x.shape[0]):
+            and x.shape[1] == directions.shape[-1] and x.shape[0] and x.device.type != "meta"
+            and x.device == directions.device):
         return
     with torch.no_grad():
         heights = x @ directions.to(x.dtype).T
