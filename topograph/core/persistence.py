@@ -118,7 +118,8 @@ def lower_star_persistence(
         num_graphs: number of graphs (avoids reading it from ``batch``).
         essential: death convention for essential classes: ``"inf"``, ``"max"``
             (the graph's largest value for that filtration, differentiable) or a float.
-        backend: ``"auto"`` (numba on CPU, torch elsewhere), ``"numba"`` or ``"torch"``.
+        backend: ``"auto"`` (numba on CPU, Triton for CUDA tensors), ``"numba"``,
+            ``"triton"`` or ``"torch"`` (see :mod:`topograph.core.kernels`).
         check: validate inputs (finite values, index ranges, sorted batch).
 
     Returns:
@@ -157,7 +158,7 @@ def lower_star_persistence(
         check_finite(vals, "values")
     k = vals.shape[1]
     ei = cx.edge_index
-    pairing = pair_graphs(vals, ei, cx.edge_batch, n, backend=backend)
+    pairing = pair_graphs(vals, ei, cx.edge_batch, n, backend=backend, num_samples=cx.num_graphs)
 
     # Dimension 0: the death value of a vertex's class is the value of the last vertex
     # of its killing edge.

@@ -18,13 +18,14 @@ Two backends compute the same pairing:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from topograph.core.filtration import lower_star_argmax
+from topograph.core.kernels import numba_pairing, resolve, triton_kernels
 
 
 @dataclass
@@ -70,19 +71,24 @@ def edge_order(rank: Tensor, edge_index: Tensor) -> Tensor:
 
 
 def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_nodes: int,
-                backend: str = "auto") -> GraphPairing:
+                backend: str = "auto", num_samples: int | None = None) -> GraphPairing:
     """Dimension 0 and 1 pairing of lower-star filtrations ``values [N, k]``.
 
     ``edge_index`` must be canonical (see :func:`topograph.core.complex.canonical_edges`).
+    ``backend`` is resolved by :func:`topograph.core.kernels.resolve` (numba on the CPU,
+    Triton for CUDA tensors, numba with one device round trip otherwise);
+    ``num_samples`` (the Triton grid) is read from ``edge_batch`` if not given.
     """
-    if backend == "auto":
-        backend = "numba" if values.device.type == "cpu" else "torch"
-    if backend not in ("numba", "torch"):
-        raise ValueError(f"unknown backend {backend!r}; use 'auto', 'numba' or 'torch'")
+    kind = resolve(backend, values.device, extra=("torch",))
     with torch.no_grad():
         values = values.detach()
-        if backend == "numba":
-            return _pair_numba(values, edge_index, edge_batch)
+        if kind == "triton":
+            return _pair_triton(values, edge_index, edge_batch, num_samples)
+        if kind == "numba":
+            if values.device.type == "cpu":
+                return _pair_numba(values, edge_index, edge_batch)
+            host = _pair_numba(values.cpu(), edge_index.cpu(), edge_batch.cpu())  # one round trip
+            return GraphPairing(*(getattr(host, f.name).to(values.device) for f in fields(GraphPairing)))
         rank = vertex_rank(values)
         order = edge_order(rank, edge_index)
         death_edge, cycle = _pair_torch(edge_index, edge_batch, order, rank)
@@ -99,8 +105,30 @@ def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_node
     return GraphPairing(rank, death_edge, death_vertex, cycle_edges, cycle_vertex, cycle_batch)
 
 
+def _pair_triton(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
+                 num_samples: int | None) -> GraphPairing:
+    """Lower-star as the edge filtration ``g(e) = max(f(u), f(v))`` on the Triton kernel."""
+    tg = triton_kernels("graph")
+    vt = values.T.contiguous()
+    u, v = edge_index[0].contiguous(), edge_index[1].contiguous()
+    if num_samples is None:  # host sync; callers that know the batch size pass it
+        num_samples = int(edge_batch[-1]) + 1 if edge_batch.numel() else 0
+    rank, death_edge, cyc, count = tg.pair_edge_filtration(
+        u, v, vt, torch.maximum(vt[:, u], vt[:, v]), edge_batch, num_samples)
+    last = torch.where(rank[:, u] > rank[:, v], u, v)  # [k, E] the vertex giving the edge its value
+    if edge_index.shape[1]:
+        death_vertex = torch.where(death_edge < 0, -1, last.gather(1, death_edge.clamp_min(0)))
+    else:
+        death_vertex = torch.full_like(death_edge, -1)
+    c = int(count[0]) if count.numel() else 0  # host sync: the output size (equal for every filtration)
+    cycle_edges = cyc[:, :c]
+    cycle_batch = edge_batch[cycle_edges[0]] if c else edge_batch[:0]
+    return GraphPairing(rank.T, death_edge.T, death_vertex.T, cycle_edges.T.contiguous(),
+                        last.gather(1, cycle_edges).T.contiguous(), cycle_batch)
+
+
 def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor) -> GraphPairing:
-    from topograph.core.pairing._kernels import lower_star_pairs_kernel
+    lower_star_pairs_kernel = numba_pairing().lower_star_pairs_kernel
 
     vt = values.T.contiguous()
     if vt.dtype not in (torch.float32, torch.float64):
