@@ -13,6 +13,7 @@ from torch import Tensor
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
 from topograph.core.filtration import edge_lengths, pairwise_distances
+from topograph.core.kernels import resolve
 from topograph.core.pairing.graph import pair_graphs
 from topograph.core.pairing.rips import (
     farthest_pair,
@@ -228,7 +229,8 @@ def rips_persistence(
         distances: precomputed ``[n, n]`` / ``[B, n, n]`` distance matrices (differentiable).
         essential: death convention for the one essential class of each sample
             (``"max"``: the sample's largest distance).
-        backend: pairing backend for dimension 0 (``"auto"``, ``"numba"``, ``"torch"``).
+        backend: pairing backend for dimension 0 (``"auto"``, ``"numba"``, ``"triton"``,
+            ``"torch"``; see :mod:`topograph.core.kernels`).
         check: validate inputs (finite values).
 
     Returns:
@@ -250,8 +252,8 @@ def rips_persistence(
         pts = points.unsqueeze(0) if points.dim() == 2 else points
         B, n = pts.shape[0], pts.shape[1]
         # The full distance matrix is only needed for dimension 1, the "max" convention,
-        # or the torch backend; the numba path runs Prim on the coordinates.
-        if max_dim >= 1 or backend == "torch" or pts.device.type != "cpu":
+        # or the torch backend; numba and Triton run Prim on the coordinates.
+        if max_dim >= 1 or resolve(backend, pts.device, extra=("torch",)) == "torch":
             with torch.no_grad():
                 dist = pairwise_distances(pts.detach())
             if check and not all_finite(dist):
