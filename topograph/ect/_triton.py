@@ -72,6 +72,12 @@ def _exact_kernel(hv_ptr, simp_ptr, b_ptr, thr_ptr, hist_ptr, sign, S, nv, T, re
 
 
 @triton.jit
+def _sigmoid(z):
+    e = tl.exp(-tl.abs(z))  # never overflows
+    return tl.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+@triton.jit
 def _factors(h, t0, inv, sd, res, w):
     u = (h - t0) * inv
     kf = _bin(h, t0, inv, res)
@@ -93,7 +99,7 @@ def _sigmoid_fwd_kernel(hv_ptr, simp_ptr, b_ptr, table_ptr, par_ptr, S, nv, T, r
     bi = tl.load(b_ptr + i, mask=live, other=0)
     row = ((bi * T + t) * (res + 1) + k) * C
     for j in range(0, 2 * w):
-        sg = 1.0 / (1.0 + tl.exp(-(base + sd * (j - w))))
+        sg = _sigmoid(base + sd * (j - w))
         tl.atomic_add(table_ptr + row + j, sign * sg, mask=live)
     v = tl.zeros_like(h) + 1.0
     for p in range(0, m + 1):
@@ -119,7 +125,7 @@ def _sigmoid_bwd_kernel(hv_ptr, simp_ptr, b_ptr, z_ptr, grad_ptr, par_ptr, S, nv
     row = ((bi * T + t) * (res + 1) + k) * C
     acc = tl.zeros_like(h)
     for j in range(0, 2 * w):
-        sg = 1.0 / (1.0 + tl.exp(-(base + sd * (j - w))))
+        sg = _sigmoid(base + sd * (j - w))
         acc -= tl.load(z_ptr + row + j, mask=live, other=0.0) * sg * (1.0 - sg)
     v = a
     for p in range(1, m + 1):
