@@ -6,7 +6,7 @@ import trimesh
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch_geometric.data import Batch, Data
 
-from conftest import BACKENDS, DEVICES
+from conftest import BACKENDS, DEVICES, GRAPH_BACKENDS
 from topograph import GraphBatch, lower_star_persistence, rips_persistence
 from topograph.core import canonical_edges
 
@@ -27,7 +27,7 @@ def _ring_batch(num_graphs: int, n: int = 8):
     return Batch.from_data_list(data)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", GRAPH_BACKENDS)
 def test_dispatch_count_does_not_grow_with_graphs(backend):
     counts = []
     for g in (16, 256):

@@ -119,8 +119,8 @@ def lower_star_persistence(
         num_graphs: number of graphs (avoids reading it from ``batch``).
         essential: death convention for essential classes: ``"inf"``, ``"max"``
             (the graph's largest value for that filtration, differentiable) or a float.
-        backend: ``"auto"`` (numba on CPU, Triton for CUDA tensors), ``"numba"``,
-            ``"triton"`` or ``"torch"`` (see :mod:`topograph.core.kernels`).
+        backend: ``"auto"`` (numba on CPU, Triton for CUDA tensors), ``"numba"`` or
+            ``"triton"`` (see :mod:`topograph.core.kernels`).
         check: validate inputs (finite values, index ranges, sorted batch).
 
     Returns:

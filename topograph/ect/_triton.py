@@ -139,8 +139,12 @@ def _sigmoid_bwd_kernel(hv_ptr, simp_ptr, b_ptr, z_ptr, grad_ptr, par_ptr, S, nv
 
 
 def _params(hv: Tensor, *values: float) -> Tensor:
-    """Real scalars in ``hv``'s dtype (Triton would pass Python floats as float32)."""
-    return torch.tensor(values, dtype=hv.dtype).to(hv.device, non_blocking=True)
+    """Real scalars in ``hv``'s dtype (Triton would pass Python floats as float32),
+    written on the device by fill kernels: no host-to-device copy, no sync."""
+    par = torch.empty(len(values), dtype=hv.dtype, device=hv.device)
+    for i, v in enumerate(values):
+        par[i] = v
+    return par
 
 
 def _grid(simp: Tensor, num_dirs: int) -> tuple[int, int]:

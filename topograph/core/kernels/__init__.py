@@ -65,6 +65,9 @@ def resolve(backend: str, device: torch.device, extra: tuple[str, ...] = ()) -> 
     outside the interpreter, ``ImportError`` when Triton is asked for and missing.
     """
     names = BACKENDS + tuple(extra)
+    if backend == "torch" and "torch" not in extra:
+        raise ValueError("backend='torch' no longer exists for this function (the lock-step union-find "
+                         "was far slower than a device round trip); use 'auto', 'numba' or 'triton'")
     if backend not in names:
         raise ValueError(f"backend={backend!r} is unknown; use one of {', '.join(map(repr, names))}")
     if backend == "auto":
