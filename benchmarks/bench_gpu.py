@@ -61,7 +61,7 @@ def bench_lower_star(repeat: int) -> None:
         ei, bt = b.edge_index.to(device), b.batch.to(device)
 
         def run():
-            r = lower_star_persistence(v, ei, bt, num_graphs=b.num_graphs, essential="max", backend=backend)
+            r = lower_star_persistence(v, ei, bt, num_samples=b.num_graphs, essential_death="max", backend=backend)
             (r.dim0.death - r.dim0.birth).sum().add(r.dim1.birth.sum()).backward()
         return _synced(run)
 

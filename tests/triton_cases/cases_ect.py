@@ -42,7 +42,7 @@ def test_sigmoid_fwd_bwd_equal_numba(interpreted, dtype, scale):  # noqa: F811
     hv, groups = _complex(dtype, seed=1)
     R, T = 12, hv.shape[1]
     thr = torch.linspace(-1, 1, R, dtype=dtype)
-    spec = K._Spec(thr, scale, 2, T, -1.0, 2.0 / (R - 1), *([True] if "numba" in K._Spec.__init__.__code__.co_varnames else []))
+    spec = K._Spec(thr, scale, 2, T, -1.0, 2.0 / (R - 1), "numba")
     sd, C = spec.scale * spec.delta, spec.cols
     tol = 1e-12 if dtype == torch.float64 else 1e-5
     for simp, b, sign in groups:
@@ -60,3 +60,28 @@ def test_sigmoid_fwd_bwd_equal_numba(interpreted, dtype, scale):  # noqa: F811
         tr.sigmoid_bwd(hv, simp, b, sign, spec.t0, 1 / spec.delta, sd, spec.scale, R, spec.w, spec.m, z, g2, T)
         assert np.allclose(g1.numpy(), g2.numpy(), rtol=tol * 10, atol=tol * 10 * scale)
         assert g1.abs().sum() > 0
+
+
+@pytest.mark.parametrize("scale", [None, 30.0])
+def test_public_ect_triton_equals_numba_with_gradients(scale):
+    """``ect(..., backend="triton")`` end to end: images and gradients w.r.t. points and directions."""
+    from topograph.ect import ect
+
+    gen = torch.Generator().manual_seed(4)
+    x = (torch.rand(14, 3, generator=gen, dtype=torch.float64) - 0.5)
+    dirs = torch.randn(3, 3, generator=gen, dtype=torch.float64)
+    ei = torch.tensor([[0, 1, 2, 3, 7, 8, 9], [1, 2, 0, 4, 8, 9, 7]])
+    faces = torch.tensor([[0], [1], [2]])
+    batch = torch.tensor([0] * 7 + [1] * 7)  # sample 1 has isolated vertices (10..13)
+    out = []
+    for backend in ("triton", "numba"):
+        xs, ds = x.clone().requires_grad_(scale is not None), dirs.clone().requires_grad_(scale is not None)
+        img = ect(xs, ds, edge_index=ei, faces=faces, batch=batch, num_samples=2, resolution=9, scale=scale,
+                  backend=backend)
+        res = [img]
+        if scale is not None:
+            res += list(torch.autograd.grad((img * torch.linspace(0, 1, img.numel(), dtype=img.dtype)
+                                             .view_as(img)).sum(), (xs, ds)))
+        out.append(res)
+    for a, b in zip(*out):
+        assert torch.allclose(a, b, rtol=1e-10, atol=1e-10)

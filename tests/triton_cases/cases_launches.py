@@ -78,22 +78,22 @@ def counter(interpreted, monkeypatch):  # noqa: F811
     return ref
 
 
-def _graphs(num_graphs: int, n: int):
-    """``num_graphs`` rings of ``n`` vertices with a chord (edges grouped by graph)."""
+def _graphs(num_samples: int, n: int):
+    """``num_samples`` rings of ``n`` vertices with a chord (edges grouped by graph)."""
     ring = torch.stack([torch.arange(n), (torch.arange(n) + 1) % n])
     ring = torch.cat([ring, torch.tensor([[0], [n // 2]])], 1)
-    off = (torch.arange(num_graphs) * n).repeat_interleave(ring.shape[1])
-    ei = ring.repeat(1, num_graphs) + off
-    return ei, torch.arange(num_graphs).repeat_interleave(n)
+    off = (torch.arange(num_samples) * n).repeat_interleave(ring.shape[1])
+    ei = ring.repeat(1, num_samples) + off
+    return ei, torch.arange(num_samples).repeat_interleave(n)
 
 
-def _count_lower_star(counter, num_graphs, n, k):
-    ei, batch = _graphs(num_graphs, n)
-    values = torch.rand(num_graphs * n, k, requires_grad=True)
+def _count_lower_star(counter, num_samples, n, k):
+    ei, batch = _graphs(num_samples, n)
+    values = torch.rand(num_samples * n, k, requires_grad=True)
     c = Counter()
     counter[0] = c
     with c:
-        r = lower_star_persistence(values, ei, batch, num_graphs=num_graphs, backend="triton")
+        r = lower_star_persistence(values, ei, batch, num_samples=num_samples, backend="triton")
         (r.dim0.death[~r.dim0.essential].sum() + r.dim1.birth.sum()).backward()
     counter[0] = None
     assert c.launches == 1
@@ -116,12 +116,12 @@ def test_stub_matches_kernel(interpreted):  # noqa: F811
     """The stand-in of the count tests gives the kernel's pairing (small input)."""
     ei, batch = _graphs(3, 6)
     values = torch.rand(18, 2)
-    real = lower_star_persistence(values, ei, batch, num_graphs=3, backend="triton")
+    real = lower_star_persistence(values, ei, batch, num_samples=3, backend="triton")
     mod = interpreted["topograph.core.kernels.triton_graph"]
     kernel = mod._union_find_kernel
     mod._union_find_kernel = Stub(_union_find, [None])
     try:
-        stub = lower_star_persistence(values, ei, batch, num_graphs=3, backend="triton")
+        stub = lower_star_persistence(values, ei, batch, num_samples=3, backend="triton")
     finally:
         mod._union_find_kernel = kernel
     assert torch.equal(real.dim0.death, stub.dim0.death) and torch.equal(real.dim1.birth, stub.dim1.birth)
@@ -143,3 +143,28 @@ def test_rips_count_constant(counter, vary):
         counts.append(c.aten + c.launches)
     print("counts", counts)
     assert counts[0] == counts[1] == counts[2], counts
+
+
+@pytest.mark.parametrize("scale", [None, 20.0])
+def test_ect_count_constant(interpreted, monkeypatch, scale):  # noqa: F811
+    from topograph.ect import ect
+
+    ref = [None]
+    mod = interpreted["topograph.ect._triton"]
+    for name in ("_exact_kernel", "_sigmoid_fwd_kernel", "_sigmoid_bwd_kernel"):
+        monkeypatch.setattr(mod, name, Stub(lambda *a: None, ref))
+    counts = []
+    for b, n in ((16, 8), (128, 8), (1024, 8), (1, 100_000)):
+        x = torch.randn(b * n, 3, requires_grad=scale is not None)
+        ei = _graphs(b, n)[0]
+        c = Counter()
+        ref[0] = c
+        with c:
+            img = ect(x, torch.randn(4, 3), edge_index=ei, batch=torch.arange(b).repeat_interleave(n),
+                      num_samples=b, resolution=8, scale=scale, backend="triton")
+            if scale is not None:
+                img.sum().backward()
+        ref[0] = None
+        counts.append((c.aten, c.launches))
+    print("ect counts", counts)
+    assert len(set(counts)) == 1, counts

@@ -22,7 +22,7 @@ def _same_diagrams(a, b):
 def _run(values, edges, batch, backend, k_graphs=None):
     ei = torch.tensor(edges, dtype=torch.long).reshape(-1, 2).T
     return lower_star_persistence(torch.as_tensor(values), ei, torch.as_tensor(batch),
-                                  num_graphs=k_graphs, backend=backend)
+                                  num_samples=k_graphs, backend=backend)
 
 
 @settings(max_examples=12)
@@ -48,7 +48,7 @@ def test_lower_star_against_gudhi_with_ties():
 def test_empty_graphs_and_no_edges():
     values = torch.tensor([[1.0], [0.0], [2.0]])
     res = lower_star_persistence(values, torch.zeros(2, 0, dtype=torch.long), torch.tensor([0, 1, 1]),
-                                 num_graphs=2, backend="triton")
+                                 num_samples=2, backend="triton")
     assert res.dim0.essential.all() and res.dim1.birth.shape == (0, 1)
 
 
@@ -59,7 +59,7 @@ def test_gradients_equal_numba():
     batch = torch.tensor([0] * 6 + [1] * 6)
     grads = []
     for backend in ("triton", "numba"):
-        r = lower_star_persistence(x, ei, batch, num_graphs=2, backend=backend, essential="max")
+        r = lower_star_persistence(x, ei, batch, num_samples=2, backend=backend, essential_death="max")
         (r.dim0.death.sum() + (r.dim0.death - r.dim0.birth).pow(2).sum() + r.dim1.birth.sum()).backward()
         grads.append(x.grad.clone())
         x.grad = None
@@ -129,7 +129,7 @@ def test_rips_gradients_equal_numba():
     x = torch.randn(2, 10, 3, requires_grad=True)
     grads = []
     for backend in ("triton", "numba"):
-        d = rips_persistence(x, backend=backend, essential="max").dim0
+        d = rips_persistence(x, backend=backend, essential_death="max").dim0
         d.death.pow(2).sum().backward()
         grads.append(x.grad.clone())
         x.grad = None

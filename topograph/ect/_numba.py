@@ -12,16 +12,11 @@ import math
 
 import numpy as np
 
-try:
-    import numba
-except ImportError:  # pragma: no cover - numba is a dependency, torch fallback otherwise
-    numba = None
-
-AVAILABLE = numba is not None
+import numba
 
 
 def _jit(fn):
-    return numba.njit(cache=True, parallel=True)(fn) if AVAILABLE else fn
+    return numba.njit(cache=True, parallel=True)(fn)
 
 
 @_jit
@@ -186,7 +181,7 @@ def num_blocks(num_dirs: int) -> int:
     from topograph.core.kernels import configure_numba
 
     configure_numba()
-    return max(1, min(num_dirs, numba.get_num_threads() if AVAILABLE else 1))
+    return max(1, min(num_dirs, numba.get_num_threads()))
 
 
 def as_numpy(t) -> np.ndarray:

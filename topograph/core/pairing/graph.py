@@ -1,7 +1,7 @@
 """Persistence pairing of lower-star filtrations on batched graphs (no gradients).
 
 Output is integer indices only; values are gathered later (``core.diagram``).
-Conventions (see REFERENCE §1): vertices enter in the order of ``(value, index)``,
+Conventions (docs/conventions.md, "Filtrations and pairing"): vertices enter in the order of ``(value, index)``,
 edges in the order of ``(max of endpoint values, edge index)``, vertices before
 edges of equal value. Elder rule: a merging edge kills the younger of the two
 components' oldest vertices. Edges joining a component to itself close a cycle
@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from topograph.core._deprecation import keyword_only
 from topograph.core.kernels import numba_pairing, resolve, triton_kernels
 
 
@@ -34,7 +35,6 @@ class GraphPairing:
     """Index pairs of a batch of lower-star filtrations.
 
     Attributes:
-        rank: ``[N, k]`` position of every vertex in the filtration order.
         death_edge: ``[N, k]`` edge killing the class born at each vertex, -1 if essential.
         death_vertex: ``[N, k]`` last vertex of that edge (its value is the death), -1 if
             essential.
@@ -44,7 +44,6 @@ class GraphPairing:
         cycle_batch: ``[C]`` graph id of each cycle row.
     """
 
-    rank: Tensor
     death_edge: Tensor
     death_vertex: Tensor
     cycle_edges: Tensor
@@ -52,7 +51,8 @@ class GraphPairing:
     cycle_batch: Tensor
 
 
-def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_nodes: int,
+@keyword_only(4, ("backend",))
+def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_nodes: int, *,
                 backend: str = "auto", num_samples: int | None = None) -> GraphPairing:
     """Dimension 0 and 1 pairing of lower-star filtrations ``values [N, k]``.
 
@@ -90,7 +90,7 @@ def _pair_triton(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
     c = int(count[0]) if count.numel() else 0  # host sync: the output size (equal for every filtration)
     cycle_edges = cyc[:, :c]
     cycle_batch = edge_batch[cycle_edges[0]] if c else edge_batch[:0]
-    return GraphPairing(rank.T, death_edge.T, death_vertex.T, cycle_edges.T.contiguous(),
+    return GraphPairing(death_edge.T, death_vertex.T, cycle_edges.T.contiguous(),
                         last.gather(1, cycle_edges).T.contiguous(), cycle_batch)
 
 
@@ -102,10 +102,10 @@ def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor) -> Graph
         vt = vt.float()  # exact, order-preserving for float16 / bfloat16
     u = edge_index[0].contiguous().numpy()
     v = edge_index[1].contiguous().numpy()
-    rank, death_edge, death_vertex, cyc, cycv, count = lower_star_pairs_kernel(u, v, vt.numpy())
+    _, death_edge, death_vertex, cyc, cycv, count = lower_star_pairs_kernel(u, v, vt.numpy())
     c = int(count[0]) if len(count) else 0
     cycle_edges = torch.from_numpy(np.ascontiguousarray(cyc[:, :c].T))
     cycle_batch = edge_batch[cycle_edges[:, 0]] if c else edge_batch[:0]
-    return GraphPairing(torch.from_numpy(rank).T, torch.from_numpy(death_edge).T,
+    return GraphPairing(torch.from_numpy(death_edge).T,
                         torch.from_numpy(death_vertex).T, cycle_edges,
                         torch.from_numpy(np.ascontiguousarray(cycv[:, :c].T)), cycle_batch)
