@@ -65,7 +65,7 @@ class ECTLayer(nn.Module):
         directions: optional fixed/initial ``[T, d]`` directions (else seeded random).
         normalize: divide each sample's image by its own max absolute value.
         seed: seed of the random directions.
-        backend: ``"auto"``, ``"numba"`` or ``"torch"``, as in :func:`topograph.ect.ect`.
+        backend: ``"auto"``, ``"numba"``, ``"triton"`` or ``"torch"``, as in :func:`topograph.ect.ect`.
         validate: warn (``ECTRangeWarning``) when a vertex height leaves
             ``[-radius, radius]`` (see :func:`topograph.ect.ect`), once per layer
             (one warning in a training loop, not one per step); fit the input

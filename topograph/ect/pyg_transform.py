@@ -28,7 +28,7 @@ class ECTTransform(BaseTransform):
         radius: threshold range, as in :func:`topograph.ect.ect`.
         scale: ``None`` (exact ECT, the natural choice for precomputing) or a sigmoid scale.
         normalize: per-sample normalisation, as in :func:`topograph.ect.ect`.
-        backend: ``"auto"``, ``"numba"`` or ``"torch"``, as in :func:`topograph.ect.ect`.
+        backend: ``"auto"``, ``"numba"``, ``"triton"`` or ``"torch"``, as in :func:`topograph.ect.ect`.
         validate: warn (``ECTRangeWarning``) when a vertex height leaves
             ``[-radius, radius]``, once per transform (one warning for a whole
             data set); put :class:`FitToUnitBall` before this transform to fit

@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from topograph.ect._inputs import Complex, check_config, prepare
-from topograph.ect._kernel import check_backend, exact_ect, sigmoid_ect, use_numba
+from topograph.ect._kernel import check_backend, exact_ect, kernel_path, sigmoid_ect
 from topograph.ect.fit import check_height_range
 
 __all__ = ["ect", "thresholds", "simplex_groups"]
@@ -82,8 +82,9 @@ def ect(
             the image would be silently truncated. Fit shapes first with
             :func:`~topograph.ect.fit.fit_to_unit_ball`. The check costs one host
             sync on CUDA; ``validate=False`` skips it.
-        backend: ``"auto"`` (numba kernels for CPU float32 / float64, torch
-            otherwise), ``"numba"`` or ``"torch"`` (the GPU path, also on the CPU).
+        backend: ``"auto"`` (numba kernels for CPU float32 / float64, Triton kernels
+            for CUDA float32 / float64 when Triton is installed, torch otherwise),
+            ``"numba"``, ``"triton"`` or ``"torch"`` (also on the CPU).
 
     Returns:
         ``[B, resolution, T]`` tensor (sample, threshold, direction), dtype of ``x``.
@@ -104,10 +105,10 @@ def ect(
             check_height_range(hv, float(radius))
         if scale is None:
             with torch.no_grad():
-                img = exact_ect(hv, simplex_groups(cx), thr, cx.num_samples, use_numba(backend, hv))
+                img = exact_ect(hv, simplex_groups(cx), thr, cx.num_samples, kernel_path(backend, hv))
         else:
             img = sigmoid_ect(hv, simplex_groups(cx), thr, cx.num_samples, scale, radius,
-                              use_numba(backend, hv))
+                              kernel_path(backend, hv))
     if normalize:
         img = img / img.abs().amax(dim=(1, 2), keepdim=True).clamp_min(torch.finfo(img.dtype).tiny)
     return img
