@@ -126,3 +126,12 @@ def test_direction_pooling_is_nearly_rotation_invariant():
     sphere = trimesh.creation.icosphere(subdivisions=2)
     a, b, c = features(torus), features(torus), features(sphere)
     assert (a - b).norm() < 0.2 * (a - c).norm()
+
+
+def test_warning_follows_the_heights_not_the_norms():
+    """A vertex far from the origin but at height 0 in every given direction fits."""
+    x = torch.tensor([[0.0, 5.0, 0.0], [0.5, 5.0, 0.0]])
+    dirs = torch.tensor([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]])
+    _no_warning(lambda: topograph.ect(x, dirs, edge_index=torch.tensor([[0], [1]]), resolution=8))
+    with pytest.warns(ECTRangeWarning, match=r"reach 1\.5"):
+        topograph.ect(x * 3, dirs, resolution=8)

@@ -41,17 +41,27 @@ def _user_stacklevel() -> int:
     return level
 
 
-def check_height_range(heights: Tensor, radius: float) -> float | None:
+def check_height_range(heights: Tensor, radius: float, x: Tensor | None = None,
+                       directions: Tensor | None = None) -> float | None:
     """Warn once (one :class:`ECTRangeWarning` for the whole call) if ``|heights| > radius``.
 
     ``heights`` is ``[N, T]`` (vertex, direction). Returns the largest absolute
-    height when it is outside the range, else ``None``. Costs one reduction and
-    one host synchronisation (free on the CPU; on CUDA pass ``validate=False`` to
-    the ECT to skip it in a tight loop once the data is known to fit).
+    height when it is outside the range, else ``None``. With the coordinates
+    ``x [N, d]`` and ``directions [T, d]`` a cheap bound ``max |x| * max |v|``
+    settles most calls (shapes fitted into the ball); otherwise one pass over
+    the heights. One host synchronisation (two when the bound fails); on CUDA
+    pass ``validate=False`` to the ECT to skip it once the data is known to fit.
     """
     if heights.numel() == 0:
         return None
-    hmax = float(heights.detach().abs().amax())  # the one host sync
+    if x is not None and directions is not None:
+        # Cauchy-Schwarz, |<x, v>| <= |x| |v|: O(N d) instead of O(N T); the exact
+        # pass below runs only when this bound does not settle it
+        bound = x.detach().norm(dim=1).amax() * directions.detach().norm(dim=1).amax()
+        if float(bound) <= radius:
+            return None
+    lo, hi = torch.aminmax(heights.detach())  # one pass, no |h| temporary
+    hmax = float(torch.maximum(-lo, hi))  # the one host sync
     if not hmax > radius:
         return None
     warnings.warn(
@@ -78,7 +88,10 @@ def check_height_range_once(owner: object, x: object, directions: Tensor, radius
             and x.shape[1] == directions.shape[-1] and x.shape[0] and x.device.type != "meta"
             and x.device == directions.device):
         return
-    with torch.no_grad():
-        heights = x @ directions.to(x.dtype).T
+    directions = directions.to(x.dtype)
+    with torch.no_grad():  # the cheap bound first, the [N, T] heights only when it fails
+        if float(x.norm(dim=1).amax() * directions.norm(dim=1).amax()) <= radius:
+            return
+        heights = x @ directions.T
     if check_height_range(heights, float(radius)) is not None:
         owner._range_warned = True  # type: ignore[attr-defined]

@@ -102,7 +102,7 @@ def ect(
         with torch.set_grad_enabled(scale is not None and torch.is_grad_enabled()):
             hv = cx.x @ cx.directions.T
         if validate:
-            check_height_range(hv, float(radius))
+            check_height_range(hv, float(radius), cx.x, cx.directions)
         if scale is None:
             with torch.no_grad():
                 img = exact_ect(hv, simplex_groups(cx), thr, cx.num_samples, kernel_path(backend, hv))
