@@ -1,14 +1,19 @@
 """The ``topograph`` command line: one front door, one subcommand per module.
 
 Each module provides ``topograph/<module>/cli.py`` with ``add_arguments(parser)``
-and ``run(args) -> int``; user errors raise :class:`UserError` and are printed as
-one line with exit status 2 (never a traceback).
+and ``run(args) -> int``; user errors raise :class:`topograph.errors.UserError`
+(checkpoint problems its subclass ``CheckpointError``) and are printed as one line
+with exit status 2 (never a traceback). Module CLIs never import this file.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
+
+from topograph.errors import UserError
+
+__all__ = ["SUBCOMMANDS", "UserError", "build_parser", "main"]
 
 SUBCOMMANDS = {
     "topoae": ("topograph.topoae.cli", "Train a topological autoencoder (or AE / PCA baselines)."),
@@ -18,20 +23,11 @@ SUBCOMMANDS = {
 }
 
 
-class UserError(Exception):
-    """A problem with the user's arguments or files; printed without a traceback."""
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="topograph", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (module, help_text) in SUBCOMMANDS.items():
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as err:
-            if err.name and module.startswith(err.name):
-                continue  # module not available in this build
-            raise
+        mod = importlib.import_module(module)
         p = sub.add_parser(name, help=help_text, description=help_text,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         mod.add_arguments(p)
@@ -52,8 +48,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # `python -m topograph.cli`: run the imported module so that modules raising
-    # topograph.cli.UserError and this handler share one class.
-    from topograph.cli import main as _main
-
-    sys.exit(_main())
+    sys.exit(main())
