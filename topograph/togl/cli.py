@@ -109,28 +109,35 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def _splits_work(labels: np.ndarray, folds: int, seed: int, val_fraction: float) -> bool:
+    """Every class in every fold (``folds`` <= the smallest class) and a stratified
+    validation part in each fold's training graphs."""
+    import warnings
+
     from topograph.data.splits import cv_splits
 
+    counts = np.bincount(labels)
+    if folds >= 2 and counts[counts > 0].min() < folds:
+        return False
     try:
-        cv_splits(labels, folds, seed, val_fraction)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cv_splits(labels, folds, seed, val_fraction)
     except ValueError:
         return False
     return True
 
 
 def _check_splits(args: argparse.Namespace, labels: np.ndarray, val_fraction: float) -> None:
-    """The data set must be large enough for --folds (every class in every fold and
-    in each fold's validation part); else one line naming the flags and the range."""
+    """The data set must be large enough for --folds; else one line naming the flags
+    and the allowed range."""
     if _splits_work(labels, args.folds, args.seed, val_fraction):
         return
     counts = np.bincount(labels)
-    counts = counts[counts > 0]
-    smallest = int(counts.min())
+    smallest = int(counts[counts > 0].min())
     if _synthetic(args.dataset):
-        need = args.num_graphs + 1
+        need = max(args.num_graphs + 1, 2 * args.folds)
         while need < 100 * max(args.folds, 2):  # the fewest balanced graphs that split
-            fake = np.arange(need) % 2
-            if _splits_work(fake, args.folds, args.seed, val_fraction):
+            if _splits_work(np.arange(need) % 2, args.folds, args.seed, val_fraction):
                 break
             need += 1
         raise UserError(f"--num-graphs must be >= {need} for --folds {args.folds} (stratified folds, "
