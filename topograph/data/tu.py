@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import warnings
 from pathlib import Path
 from typing import Iterator
 
@@ -27,9 +26,10 @@ import numpy as np
 import torch
 from torch_geometric.data import Data, InMemoryDataset
 
+from topograph.core._deprecation import warn_renamed
 from topograph.data.splits import stratified_kfold
 
-__all__ = ["TUGraphs", "TUDataset", "TUFormatError", "find_tu_folder", "read_tu", "pyg_layout",
+__all__ = ["TUGraphs", "TUDataset", "TUFormatError", "find_tu_folder", "read_tu", "pyg_layout", "tu_name",
            "stratified_kfold", "FEATURES"]
 
 FEATURES = ("labels", "attributes", "labels+attributes", "degree", "random", "constant")
@@ -167,7 +167,7 @@ def read_tu(path: str | os.PathLike, name: str | None = None, features: str = "l
     folder = Path(path)
     if not folder.is_dir():
         raise TUFormatError(f"{folder}: not a folder")
-    name = name or _data_set_name(folder)
+    name = name or tu_name(folder)
     f = lambda suffix: folder / f"{name}_{suffix}.txt"  # noqa: E731
 
     gi = _int_table(f("graph_indicator"), 1)[:, 0]
@@ -259,7 +259,7 @@ def _node_features(f, features: str, gi: np.ndarray, edges: np.ndarray, num_node
 
 
 # ----------------------------------------------------------------------------- data set
-def _data_set_name(folder: Path) -> str:
+def tu_name(folder: Path) -> str:
     """``NAME`` of ``.../NAME`` or of PyG's ``.../NAME/raw``."""
     if folder.name == "raw" and (folder / f"{folder.parent.name}_A.txt").is_file():
         return folder.parent.name
@@ -287,7 +287,7 @@ class TUGraphs(InMemoryDataset):
                         f"TUGraphs({str(Path(root_or_name) / str(features))!r})")
             raise ValueError(f"features must be one of {FEATURES}, got {features!r}{hint}")
         folder = find_tu_folder(root_or_name)
-        self.name = name or _data_set_name(folder)
+        self.name = name or tu_name(folder)
         self.folder = folder
         self.features = features
         super().__init__(None, transform=transform, log=False)
@@ -316,9 +316,8 @@ class TUDataset(TUGraphs):
     """
 
     def __init__(self, root_or_name: str | os.PathLike, *args, **kwargs) -> None:
-        warnings.warn("topograph.data.TUDataset is deprecated; use topograph.data.TUGraphs (PyG's "
-                      "torch_geometric.datasets.TUDataset is a different class)", DeprecationWarning,
-                      stacklevel=2)
+        warn_renamed("topograph.data.TUDataset", "topograph.data.TUGraphs (PyG's "
+                     "torch_geometric.datasets.TUDataset is a different class)")
         if args and isinstance(args[0], str) and args[0] not in FEATURES:
             root_or_name = Path(root_or_name).expanduser() / args[0]  # PyG's (root, name)
             args = args[1:]
@@ -335,7 +334,7 @@ def pyg_layout(name: str, root: str | os.PathLike) -> Path:
     ``root`` rather than the repository's ``datasets`` folder.
     """
     folder = find_tu_folder(name)
-    ds_name = _data_set_name(folder)
+    ds_name = tu_name(folder)
     raw = Path(root).expanduser() / ds_name / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     for f in folder.glob(f"{ds_name}_*.txt"):

@@ -68,7 +68,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def load_graphs(name: str, features: str | None, seed: int, num_samples: int = 1000):
     """The graphs of ``name`` as a list / data set of PyG ``Data``."""
     from topograph.data.synthetic_graphs import cycles_dataset, necklaces_dataset
-    from topograph.data.tu import TUFormatError, TUGraphs, find_tu_folder
+    from topograph.data.tu import TUFormatError, TUGraphs, find_tu_folder, tu_name
 
     if name.lower() in ("cycles", "necklaces"):
         if features is not None:
@@ -78,7 +78,7 @@ def load_graphs(name: str, features: str | None, seed: int, num_samples: int = 1
     try:
         folder = find_tu_folder(name)
         if features is None:
-            has_labels = (folder / f"{folder.name}_node_labels.txt").is_file()
+            has_labels = (folder / f"{tu_name(folder)}_node_labels.txt").is_file()
             features = "labels" if has_labels else "degree"
         return TUGraphs(folder, features=features, seed=seed)
     except (FileNotFoundError, TUFormatError) as err:

@@ -8,7 +8,6 @@ taken at the epoch with the best validation accuracy (ties: lower validation los
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import asdict, dataclass
 from typing import Callable, Sequence
 
@@ -19,6 +18,7 @@ from torch_geometric.data import Data
 from torch_geometric.loader import DataLoader
 
 from topograph.devices import resolve_device
+from topograph.core._deprecation import warn_renamed
 from topograph.training import MetricsLog, Trainer
 from topograph.training import TrainConfig as _BaseTrainConfig
 
@@ -54,9 +54,7 @@ class TOGLTrainConfig(_BaseTrainConfig):
 
 def __getattr__(name: str):
     if name == "TrainConfig":  # the old name, kept for one release
-        warnings.warn("topograph.togl.train.TrainConfig is deprecated; use TOGLTrainConfig "
-                      "(the name TrainConfig now means the shared base, topograph.training.TrainConfig)",
-                      DeprecationWarning, stacklevel=2)
+        warn_renamed("topograph.togl.train.TrainConfig", "topograph.togl.train.TOGLTrainConfig")
         return TOGLTrainConfig
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

@@ -1,7 +1,6 @@
 """Training and evaluation of (topologically regularised) autoencoders and PCA."""
 from __future__ import annotations
 
-import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -9,6 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from topograph.distributed import DistContext
+from topograph.core._deprecation import warn_renamed
 from topograph.training import MetricsLog, Trainer
 from topograph.training import TrainConfig as _BaseTrainConfig
 from topograph.topoae.metrics import quality_measures
@@ -44,9 +44,7 @@ class TopoAETrainConfig(_BaseTrainConfig):
 
 def __getattr__(name: str):
     if name == "TrainConfig":  # the pre-0.x name, kept for one release
-        warnings.warn("topograph.topoae.train.TrainConfig is deprecated; use TopoAETrainConfig "
-                      "(the name TrainConfig now means the shared base, topograph.training.TrainConfig)",
-                      DeprecationWarning, stacklevel=2)
+        warn_renamed("topograph.topoae.train.TrainConfig", "topograph.topoae.train.TopoAETrainConfig")
         return TopoAETrainConfig
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
