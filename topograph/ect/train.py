@@ -236,7 +236,7 @@ def predict(model: ECTClassifier, data: list[Data], device: str | torch.device =
     """Class logits ``[n, C]`` of samples (``Data`` with ``pos`` and optional edges / faces)
     with a model from :func:`load_model` (same ECT settings as in training)."""
     cfg = model.ect_config
-    device = torch.device(device)
+    device = resolve_device(device)
     images = compute_images(data, model.directions, ECTConfig(**{**asdict(cfg), "progress": False}), device)
     model.eval()
     return model(images.to(device)).cpu()
