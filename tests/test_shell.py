@@ -102,6 +102,13 @@ def test_trainer_early_stopping_and_restore_best():
     assert hist.series("val_loss") == [5.0, 3.0, 4.0, 4.0, 1.0, 0.5]
 
 
+def test_trainer_never_keeps_a_nan_epoch():
+    module, hist = _run([float("nan"), 2.0, float("nan")], patience=None)
+    assert hist.best_epoch == 1 and float(module.w.detach()) == 1.0
+    module, hist = _run([float("nan")] * 3, patience=None)
+    assert hist.best_epoch == -1 and float(module.w.detach()) == 2.0  # the last weights stay
+
+
 def test_trainer_select_stop_and_log(tmp_path):
     module = _Quadratic()
     cfg = TrainConfig(epochs=10, patience=None, progress=False)

@@ -59,6 +59,12 @@ class History:
         return asdict(self)
 
 
+def _has_nan(score: Any) -> bool:
+    """A NaN score (a diverged epoch) is never the best one."""
+    values = score if isinstance(score, tuple) else (score,)
+    return any(isinstance(v, float) and math.isnan(v) for v in values)
+
+
 class Trainer:
     """Places ``module`` on the configured device (a DDP replica under ``torchrun``)
     and runs epochs; see the module docstring.
@@ -115,7 +121,7 @@ class Trainer:
             if validate is None:
                 continue
             score = select(metrics)
-            if best_score is None or score > best_score:
+            if not _has_nan(score) and (best_score is None or score > best_score):
                 best_score, hist.best_epoch, hist.best = score, epoch, dict(metrics)
                 best_state = copy.deepcopy(self.module.state_dict())
             value = metrics[monitor]
