@@ -60,7 +60,7 @@ def test_lower_star_errors(fn, exc, match):
     check_error(fn, exc, match)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", ["numba"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_lower_star_huge_values(backend, dtype):
     big = torch.finfo(dtype).max
@@ -75,7 +75,7 @@ def test_lower_star_huge_values(backend, dtype):
     assert torch.isinf(res_inf.dim0.death[1, 0]) and all_finite(res_inf.dim0.death[[0, 2, 3, 4]])
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", ["numba"])
 def test_lower_star_graph_shapes(backend):
     # self-loops and duplicate edges, in both directions: same diagrams as the clean graph
     dirty = torch.tensor([[0, 1, 1, 1, 2, 3, 3, 4], [1, 0, 1, 2, 1, 4, 3, 3]])
