@@ -26,7 +26,7 @@ def test_ect_signature_and_help_are_the_functions():
 @pytest.mark.parametrize("module, names", [
     ("topograph", ["lower_star_persistence", "rips_persistence", "ect", "nn", "data", "togl", "topoae"]),
     ("topograph.nn", ["TOGL", "ECTLayer", "TopologicalSignatureLoss", "DirectionPooling"]),
-    ("topograph.data", ["TUDataset", "make_shapes", "mesh_to_data", "Spheres"]),
+    ("topograph.data", ["TUGraphs", "make_shapes", "mesh_to_data", "Spheres"]),
     ("topograph.ect", ["ect", "fit_to_unit_ball", "ECTLayer", "FitToUnitBall", "ECTClassifier"]),
     ("topograph.topoae", ["quality_measures", "trustworthiness", "TopologicalSignatureLoss"]),
 ])

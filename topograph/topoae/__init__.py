@@ -23,6 +23,7 @@ _EXPORTS = {
     "distance_rmse": "topograph.topoae.metrics",
     "reconstruction_mse": "topograph.topoae.metrics",
     "train_autoencoder": "topograph.topoae.train",
+    "TopoAETrainConfig": "topograph.topoae.train",
 }
 
 __all__ = sorted(_EXPORTS)
