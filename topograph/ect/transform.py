@@ -95,7 +95,10 @@ def ect(
     if 2.0 * float(radius) > torch.finfo(cx.x.dtype).max:
         raise ValueError(f"radius={radius!r} is too large for {cx.x.dtype}: the threshold range "
                          "[-radius, radius] overflows; rescale the shapes or use float64")
-    thr = thresholds(resolution, radius, device=cx.x.device, dtype=cx.x.dtype)
+    # float16 / bfloat16 heights are counted in float32: a half-precision sum stops
+    # counting exactly at 2^8 (bfloat16) or 2^11 (float16) simplices
+    work = cx.x.dtype if cx.x.dtype in (torch.float32, torch.float64) else torch.float32
+    thr = thresholds(resolution, radius, device=cx.x.device, dtype=work)
     if cx.x.shape[0] == 0:
         img = cx.x.new_zeros(cx.num_samples, resolution, cx.directions.shape[0])
     else:
@@ -103,12 +106,13 @@ def ect(
             hv = cx.x @ cx.directions.T
         if validate:
             check_height_range(hv, float(radius), cx.x, cx.directions)
+        path = kernel_path(backend, hv)
         if scale is None:
             with torch.no_grad():
-                img = exact_ect(hv, simplex_groups(cx), thr, cx.num_samples, kernel_path(backend, hv))
+                img = exact_ect(hv.to(work), simplex_groups(cx), thr, cx.num_samples, path)
         else:
-            img = sigmoid_ect(hv, simplex_groups(cx), thr, cx.num_samples, scale, radius,
-                              kernel_path(backend, hv))
+            img = sigmoid_ect(hv.to(work), simplex_groups(cx), thr, cx.num_samples, scale, radius, path)
+        img = img.to(cx.x.dtype)
     if normalize:
         img = img / img.abs().amax(dim=(1, 2), keepdim=True).clamp_min(torch.finfo(img.dtype).tiny)
     return img
