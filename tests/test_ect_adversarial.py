@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from topograph.ect import ect
+from topograph.ect import ect, fit_to_unit_ball
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
@@ -22,3 +22,44 @@ def test_half_precision_counts_are_not_truncated(dtype, scale):
     # the image agrees with the float32 ECT of the same (rounded) coordinates
     ref = ect(x.float(), d.float(), resolution=8, scale=scale).to(dtype)
     torch.testing.assert_close(img, ref, atol=0, rtol=0)
+
+
+# ----------------------------------------------------------------- fit_to_unit_ball
+@pytest.mark.parametrize("magnitude", [1e-30, 1e-42, 1e30])
+@pytest.mark.parametrize("batched", [False, True])
+def test_fit_to_unit_ball_of_huge_and_tiny_shapes(magnitude, batched):
+    """Squared norms of 1e30 overflowed (the fit returned all zeros) and those of 1e-30
+    underflowed (the fit returned norms of 6.5e7, far outside the ball)."""
+    x = torch.rand(6, 3, generator=torch.Generator().manual_seed(0)) * magnitude
+    batch = torch.tensor([0, 0, 0, 1, 1, 1]) if batched else None
+    y = fit_to_unit_ball(x, batch)
+    norms = y.norm(dim=1)
+    groups = [norms[:3], norms[3:]] if batched else [norms]
+    for g in groups:
+        assert torch.isfinite(g).all()
+        assert 0.999 < g.max().item() <= 1.0
+
+
+def test_fit_to_unit_ball_of_coinciding_vertices_has_finite_gradients():
+    """All vertices equal: the shape is only centred, and gradients stay small (they were 5e30)."""
+    for batch in (None, torch.tensor([0, 0, 0, 1])):
+        x = torch.ones(4, 2, requires_grad=True)
+        y = fit_to_unit_ball(x, batch)
+        (y * torch.arange(8.0).view(4, 2)).sum().backward()
+        assert torch.equal(y[:3], torch.zeros(3, 2))
+        assert x.grad.abs().max().item() < 10.0
+
+
+def test_fit_to_unit_ball_rejects_ids_outside_num_samples():
+    x = torch.rand(4, 2)
+    with pytest.raises(ValueError, match="num_samples=1"):
+        fit_to_unit_ball(x, torch.tensor([0, 0, 1, 1]), num_samples=1)
+    with pytest.raises(ValueError, match="from -1"):
+        fit_to_unit_ball(x, torch.tensor([-1, 0, 1, 1]))
+
+
+def test_fit_to_unit_ball_unchanged_for_ordinary_shapes():
+    """The power-of-two pre-scaling is exact: ordinary shapes give the plain formula's result."""
+    x = torch.randn(10, 3, generator=torch.Generator().manual_seed(1)) * 3 + 5
+    c = x - x.mean(0)
+    torch.testing.assert_close(fit_to_unit_ball(x, margin=0.0), c / c.norm(dim=1).max())
