@@ -4,7 +4,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from topograph.ect import ect, fit_to_unit_ball
+from torch_geometric.data import Batch, Data
+
+from topograph.ect import ECTTransform, ect, fit_to_unit_ball
+from topograph.nn import DirectionPooling, ECTLayer
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
@@ -63,3 +66,32 @@ def test_fit_to_unit_ball_unchanged_for_ordinary_shapes():
     x = torch.randn(10, 3, generator=torch.Generator().manual_seed(1)) * 3 + 5
     c = x - x.mean(0)
     torch.testing.assert_close(fit_to_unit_ball(x, margin=0.0), c / c.norm(dim=1).max())
+
+
+# ----------------------------------------------------------------- layers and transforms
+def test_layer_keeps_float64_directions():
+    """Fixed float64 directions used to be stored as float32 (an error of 1e-7 in float64 images)."""
+    d = torch.nn.functional.normalize(torch.randn(4, 3, dtype=torch.float64), dim=1)
+    x = torch.rand(5, 3, dtype=torch.float64) * 0.5
+    layer = ECTLayer(directions=d, scale=10.0)
+    assert layer.fixed_directions.dtype == torch.float64
+    torch.testing.assert_close(layer(x), ect(x, d, scale=10.0), atol=1e-14, rtol=0)
+
+
+def test_transform_on_a_batch_gives_one_image_per_sample():
+    """ECTTransform dropped the batch vector of a PyG Batch and merged all samples into one image."""
+    data = [Data(pos=torch.rand(3, 3) * 0.3, edge_index=torch.tensor([[0, 1], [1, 2]])),
+            Data(pos=torch.rand(2, 3) * 0.3, edge_index=torch.zeros(2, 0, dtype=torch.long))]
+    tr = ECTTransform(resolution=8)
+    out = tr(Batch.from_data_list(data).clone()).ect
+    assert out.shape == (2, 8, 64)
+    torch.testing.assert_close(out, torch.cat([tr(d.clone()).ect for d in data]))
+
+
+def test_direction_pooling_arguments():
+    with pytest.raises(ValueError, match="hidden must be a positive int"):
+        DirectionPooling(8, hidden=2.5)
+    with pytest.raises(ValueError, match="hidden must be a positive int"):
+        DirectionPooling(8, hidden=0)
+    with pytest.raises(ValueError, match="T >= 1"):
+        DirectionPooling(8)(torch.zeros(2, 8, 0))

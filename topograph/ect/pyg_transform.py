@@ -53,8 +53,7 @@ class ECTTransform(BaseTransform):
         self.resolution, self.radius, self.scale, self.normalize = resolution, radius, scale, normalize
 
     def forward(self, data: Data) -> Data:
-        kw = complex_from_data(data)
-        kw.pop("batch", None), kw.pop("num_samples", None)
+        kw = complex_from_data(data)  # a PyG Batch keeps its batch vector: one image per sample
         x = kw["x"]
         dirs = self.directions.to(device=x.device, dtype=x.dtype if x.dtype.is_floating_point else None)
         if self.validate:
