@@ -18,9 +18,17 @@ __all__ = ["ect", "thresholds", "simplex_groups"]
 
 
 def thresholds(resolution: int, radius: float = 1.0, *, device=None, dtype=None) -> Tensor:
-    """The ``resolution`` thresholds evenly spaced in ``[-radius, radius]`` (both ends included)."""
+    """The ``resolution`` thresholds evenly spaced in ``[-radius, radius]`` (both ends included).
+
+    ``t_k = radius * (2k - (R - 1)) / (R - 1)``, computed in float64 and rounded once:
+    the grid is exactly symmetric (``t_k == -t_{R-1-k}``), its ends are ``±radius`` and,
+    for odd ``R``, its middle threshold is exactly 0 (``torch.linspace`` gives 2e-8 there
+    for R = 101 in float32, so a vertex at height 0 was counted one threshold late).
+    """
     check_config(resolution, radius, None)
-    return torch.linspace(-float(radius), float(radius), resolution, device=device, dtype=dtype)
+    k = torch.arange(resolution, device=device, dtype=torch.float64)
+    grid = (2.0 * k - (resolution - 1)) / (resolution - 1) * float(radius)
+    return grid.to(torch.get_default_dtype() if dtype is None else dtype)
 
 
 def simplex_groups(cx: Complex) -> list[tuple[Tensor, Tensor, float]]:
