@@ -6,6 +6,7 @@ gather birth and death values from the differentiable inputs (``core.diagram``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import torch
 from torch import Tensor
@@ -13,6 +14,7 @@ from torch import Tensor
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
 from topograph.core.filtration import edge_lengths, pairwise_distances
+from topograph.core.mesh_persistence import ComplexPersistence, complex_persistence
 from topograph.core.pairing.graph import pair_graphs
 from topograph.core.pairing.rips import (
     farthest_pair,
@@ -99,22 +101,31 @@ def _group_max(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
 
 def lower_star_persistence(
     values: Tensor,
-    edge_index: Tensor | GraphBatch,
+    edge_index: Tensor | GraphBatch | None = None,
     batch: Tensor | None = None,
     *,
+    faces: Tensor | None = None,
+    simplices: Sequence[Tensor] | None = None,
     num_graphs: int | None = None,
     essential: Essential = "inf",
     backend: str = "auto",
     check: bool = True,
-) -> GraphPersistence:
+) -> GraphPersistence | ComplexPersistence:
     """Persistence diagrams (dims 0 and 1) of lower-star filtrations on a batch of graphs.
+
+    With ``faces`` (or a complex with triangles) the complex is a 2-complex and
+    the result is a :class:`~topograph.core.mesh_persistence.ComplexPersistence`
+    with ``dim0``, ``dim1`` and ``dim2`` (see its docstring for the rows).
 
     Args:
         values: ``[N]`` or ``[N, k]`` vertex values, ``k`` filtrations at once
             (differentiable; gradients reach exactly the paired vertices).
         edge_index: ``[2, E]`` edges in any direction (duplicates and self-loops are
-            dropped), or a prepared :class:`GraphBatch`.
+            dropped), or a prepared :class:`GraphBatch`; may be omitted with ``faces``.
         batch: ``[N]`` sorted graph id of every vertex (PyG style); ``None`` = one graph.
+        faces: ``[3, F]`` triangles (their edges are added; duplicate and degenerate
+            triangles are dropped): the diagrams of dimensions 0, 1 and 2.
+        simplices: higher simplices are not supported here (a clear error).
         num_graphs: number of graphs (avoids reading it from ``batch``).
         essential: death convention for essential classes: ``"inf"``, ``"max"``
             (the graph's largest value for that filtration, differentiable) or a float.
@@ -137,24 +148,33 @@ def lower_star_persistence(
     if vals.shape[1] == 0:
         raise ValueError(f"values has shape {list(values.shape)}: no filtrations (k = 0)")
     check_essential(essential)
+    if simplices is not None and len(simplices):
+        raise ValueError("lower_star_persistence computes dimensions 0-2 of 2-complexes; "
+                         "simplices of dimension >= 3 (e.g. tetrahedra) are not supported, "
+                         "pass only edge_index and faces")
+    if edge_index is None and faces is None:
+        raise ValueError("lower_star_persistence needs edge_index [2, E] and/or faces [3, F]")
     if isinstance(edge_index, GraphBatch):
         cx = edge_index
         if cx.num_nodes != n:
             raise ValueError(f"values has {n} rows but the complex has {cx.num_nodes} vertices")
     else:
+        if edge_index is None:
+            edge_index = torch.zeros((2, 0), dtype=torch.long, device=values.device)
         check_tensor(edge_index, "edge_index")
+        if faces is not None:
+            check_tensor(faces, "faces")
         if batch is not None:
             check_tensor(batch, "batch")
-        check_same_device(values=values, edge_index=edge_index, batch=batch)
+        check_same_device(values=values, edge_index=edge_index, batch=batch, faces=faces)
         check_has_data(values=values)
-        cx = GraphBatch.from_edge_index(edge_index, n, batch, num_graphs=num_graphs)
+        cx = GraphBatch.from_edge_index(edge_index, n, batch, faces=faces, num_graphs=num_graphs)
     check_same_device(values=values, edge_index=cx.edge_index)
     check_has_data(values=values)
-    if cx.faces is not None and cx.faces.shape[1]:
-        raise ValueError("lower_star_persistence computes graph persistence (vertices and edges); "
-                         "this complex has triangles, which would change dimension 1")
     if check:
         check_finite(vals, "values")
+    if cx.faces is not None:  # a 2-complex: dimensions 0-2 (topograph.core.mesh_persistence)
+        return complex_persistence(vals, cx, essential)
     k = vals.shape[1]
     ei = cx.edge_index
     pairing = pair_graphs(vals, ei, cx.edge_batch, n, backend=backend)

@@ -1,0 +1,236 @@
+"""Numba kernel: lower-star persistence pairing of 2-complexes (dims 0, 1, 2).
+
+The maths, per (sample, filtration) problem, all in parallel with ``prange``:
+
+* Order. Vertices by ``(value, index)`` (their rank ``r``). A simplex enters
+  with its last vertex ``m(s) = argmax_{v in s} r(v)``; simplices are ordered by
+  ``(r(m(s)), dim(s), canonical index)``. This refines the order by value and
+  puts every face before its cofaces (a face's last vertex is never later, and
+  a face with the same last vertex has a lower dimension). Both the edge and the
+  triangle orders are counting sorts on ``r(m(s))``: no comparison sort.
+* Dimension 0 (elder rule). Union-find over the edges in order. An edge joining
+  two components is *negative*: it kills the younger of the two oldest vertices.
+  The other edges are *positive* (each creates a 1-cycle).
+* Dimensions 1, 2. Reduction of the boundary matrix ``D`` of the triangles over
+  Z/2 (columns: triangles in order; rows: edges), the standard algorithm: add
+  the earlier reduced column with the same lowest row until the lowest row is
+  new (then ``(lowest edge, triangle)`` is a dim-1 pair) or the column is zero
+  (then the triangle creates a 2-class; with no 3-simplices it never dies).
+  *Compression* (Bauer, Kerber & Reininghaus 2014): rows of negative edges can
+  be deleted from ``D`` without changing any pivot (write ``D = V D'`` with ``V``
+  the unitriangular edge reduction; ``D'`` has zero negative rows and ``V``
+  restricted to the positive rows is still unitriangular, so every lower-left
+  rank, hence every pivot, is unchanged). A triangle's column therefore starts
+  with at most 3 positive edges, and most columns are paired at once (apparent
+  pairs). *Clearing* (Chen & Kerber 2011, the "twist") is what the union-find
+  does for the edges: the columns of positive edges are never reduced.
+
+Reduced columns are kept as sorted runs of positive-edge ordinals in one pool;
+column additions are sorted symmetric differences.
+
+Outputs are vertex indices (the last vertex of the simplex giving each birth
+and death), so values are later gathered from the differentiable tensor.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+import topograph.core._numba_config  # noqa: F401  (threading layer before any parallel kernel)
+from topograph.core.pairing._kernels import _find
+
+
+@njit(cache=True, inline="always")
+def _counting_order(key, n):
+    """Stable order of ``key`` (values in ``0..n-1``)."""
+    m = key.shape[0]
+    start = np.zeros(n + 1, dtype=np.int64)
+    for i in range(m):
+        start[key[i] + 1] += 1
+    for i in range(n):
+        start[i + 1] += start[i]
+    order = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        order[start[key[i]]] = i
+        start[key[i]] += 1
+    return order
+
+
+@njit(cache=True)
+def _sym_diff(a, na, b, nb, out):
+    """Sorted symmetric difference of ``a[:na]`` and ``b[:nb]`` into ``out``; returns its length."""
+    i = 0
+    j = 0
+    m = 0
+    while i < na and j < nb:
+        if a[i] < b[j]:
+            out[m] = a[i]
+            i += 1
+            m += 1
+        elif b[j] < a[i]:
+            out[m] = b[j]
+            j += 1
+            m += 1
+        else:
+            i += 1
+            j += 1
+    while i < na:
+        out[m] = a[i]
+        i += 1
+        m += 1
+    while j < nb:
+        out[m] = b[j]
+        j += 1
+        m += 1
+    return m
+
+
+@njit(cache=True)
+def _solve(vals, v0, v1, eu, ev, e0, e1, tri, te, t0, t1, dv0, b1, d1, b2):
+    """One problem: vertices ``v0:v1``, edges ``e0:e1``, triangles ``t0:t1`` (global ids).
+
+    Writes dim-0 deaths into ``dv0[v0:v1]``, dim-1 rows into ``b1/d1[e0:...]`` and
+    dim-2 rows into ``b2[t0:...]``; returns the numbers of dim-1 and dim-2 rows.
+    """
+    n = v1 - v0
+    E = e1 - e0
+    F = t1 - t0
+    order_v = np.argsort(vals[v0:v1], kind="mergesort")
+    r = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        r[order_v[i]] = i
+    # edges: last vertex and order
+    last_e = np.empty(E, dtype=np.int64)
+    key = np.empty(E, dtype=np.int64)
+    for e in range(E):
+        a = eu[e0 + e] - v0
+        b = ev[e0 + e] - v0
+        last_e[e] = a if r[a] > r[b] else b
+        key[e] = r[last_e[e]]
+    order_e = _counting_order(key, n)
+    # dimension 0: union-find, elder rule
+    parent = np.arange(n)
+    oldest = np.arange(n)
+    posord = np.full(E, -1, dtype=np.int64)
+    npos = 0
+    for t in range(E):
+        e = order_e[t]
+        a = _find(parent, eu[e0 + e] - v0)
+        b = _find(parent, ev[e0 + e] - v0)
+        if a == b:
+            b1[e0 + npos] = last_e[e] + v0
+            d1[e0 + npos] = -1
+            posord[e] = npos
+            npos += 1
+            continue
+        ma = oldest[a]
+        mb = oldest[b]
+        if r[ma] < r[mb]:
+            dv0[v0 + mb] = last_e[e] + v0
+            parent[b] = a
+        else:
+            dv0[v0 + ma] = last_e[e] + v0
+            parent[a] = b
+    # triangles: last vertex and order
+    last_t = np.empty(F, dtype=np.int64)
+    keyt = np.empty(F, dtype=np.int64)
+    for t in range(F):
+        best = tri[0, t0 + t] - v0
+        for q in range(1, 3):
+            c = tri[q, t0 + t] - v0
+            if r[c] > r[best]:
+                best = c
+        last_t[t] = best
+        keyt[t] = r[best]
+    order_t = _counting_order(keyt, n)
+    # dimensions 1-2: reduction of the compressed triangle columns
+    pivot_start = np.full(npos, -1, dtype=np.int64)  # pool offset of the column with this low
+    pivot_len = np.zeros(npos, dtype=np.int64)
+    pool = np.empty(max(16, 4 * F), dtype=np.int64)
+    used = 0
+    cap = 64
+    col = np.empty(cap, dtype=np.int64)
+    tmp = np.empty(cap, dtype=np.int64)
+    n2 = 0
+    for s in range(F):
+        t = order_t[s]
+        m = 0
+        for q in range(3):
+            p = posord[te[q, t0 + t] - e0]
+            if p >= 0:
+                col[m] = p
+                m += 1
+        # sort up to 3 entries
+        for i in range(1, m):
+            x = col[i]
+            j = i - 1
+            while j >= 0 and col[j] > x:
+                col[j + 1] = col[j]
+                j -= 1
+            col[j + 1] = x
+        while m > 0:
+            low = col[m - 1]
+            st = pivot_start[low]
+            if st < 0:
+                break
+            ln = pivot_len[low]
+            if m + ln > cap:
+                while m + ln > cap:
+                    cap *= 2
+                col2 = np.empty(cap, dtype=np.int64)
+                col2[:m] = col[:m]
+                col = col2
+                tmp = np.empty(cap, dtype=np.int64)
+            m = _sym_diff(col, m, pool[st:st + ln], ln, tmp)
+            col, tmp = tmp, col
+        if m > 0:
+            low = col[m - 1]
+            if used + m > pool.shape[0]:
+                pool2 = np.empty(2 * (used + m), dtype=np.int64)
+                pool2[:used] = pool[:used]
+                pool = pool2
+            pool[used:used + m] = col[:m]
+            pivot_start[low] = used
+            pivot_len[low] = m
+            used += m
+            d1[e0 + low] = last_t[t] + v0
+        else:
+            b2[t0 + n2] = last_t[t] + v0
+            n2 += 1
+    return npos, n2
+
+
+@njit(cache=True, parallel=True)
+def mesh_pairs_kernel(vals, eu, ev, tri, te, voff, eoff, toff):
+    """Pairing of ``k`` lower-star filtrations of a batch of 2-complexes.
+
+    Args:
+        vals: ``[k, N]`` float vertex values.
+        eu, ev: ``[E]`` canonical edges (``eu < ev``), grouped by sample.
+        tri: ``[3, F]`` canonical triangles, grouped by sample; te: ``[3, F]`` the
+            ids of their edges ``(a, b), (b, c), (a, c)``.
+        voff, eoff, toff: ``[B + 1]`` offsets of each sample's vertices, edges, triangles.
+    Returns:
+        dv0 ``[k, N]`` (vertex giving the death of the class born at each vertex,
+        -1 if essential); b1, d1 ``[k, E]`` (dim-1 rows of each sample at the start
+        of its edge range: birth vertex, death vertex or -1); n1 ``[k, B]`` their
+        counts; b2 ``[k, F]`` and n2 ``[k, B]`` the same for dim 2 (all essential).
+    """
+    k, N = vals.shape
+    B = voff.shape[0] - 1
+    E = eu.shape[0]
+    F = tri.shape[1]
+    dv0 = np.full((k, N), -1, dtype=np.int64)
+    b1 = np.full((k, E), -1, dtype=np.int64)
+    d1 = np.full((k, E), -1, dtype=np.int64)
+    b2 = np.full((k, F), -1, dtype=np.int64)
+    n1 = np.zeros((k, B), dtype=np.int64)
+    n2 = np.zeros((k, B), dtype=np.int64)
+    for job in prange(k * B):
+        f = job % k
+        s = job // k
+        a, b = _solve(vals[f], voff[s], voff[s + 1], eu, ev, eoff[s], eoff[s + 1], tri, te,
+                      toff[s], toff[s + 1], dv0[f], b1[f], d1[f], b2[f])
+        n1[f, s] = a
+        n2[f, s] = b
+    return dv0, b1, d1, n1, b2, n2
