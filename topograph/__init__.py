@@ -21,6 +21,7 @@ from topograph.core import (  # noqa: E402
     lower_star_persistence,
     rips_persistence,
 )
+from topograph.core import ComplexPersistence, pht  # noqa: E402
 
 __all__ = [
     "Diagram",
@@ -29,6 +30,8 @@ __all__ = [
     "RipsPersistence",
     "lower_star_persistence",
     "rips_persistence",
+    "ComplexPersistence",
+    "pht",
     "ect",
     "nn",
     "data",
