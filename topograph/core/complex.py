@@ -125,8 +125,10 @@ def close_simplices(faces: Tensor | None, simplices: Sequence[Tensor]) -> tuple[
         if cur.shape[1]:
             by_dim.setdefault(d - 1, []).append(boundary_faces(cur))
     extra = by_dim.get(2, [])
+    if faces is None:
+        faces = torch.zeros((3, 0), dtype=torch.long, device=simplices[0].device)
     if extra:
-        faces = torch.cat(([faces.long()] if faces is not None else []) + extra, 1)
+        faces = torch.cat([faces.long()] + extra, 1)
     return faces, tuple(reversed(out))
 
 
@@ -238,9 +240,11 @@ class GraphBatch:
         n = int(data.num_nodes)
         batch = getattr(data, "batch", None)
         num_graphs = getattr(data, "num_graphs", None) if batch is not None else 1
-        edge_index = data.edge_index if data.edge_index is not None else torch.zeros(
-            2, 0, dtype=torch.long)
-        return cls.from_edge_index(edge_index, n, batch, getattr(data, "face", None), num_graphs)
+        edge_index = getattr(data, "edge_index", None)
+        face = getattr(data, "face", None)
+        if face is not None and face.dim() == 2 and face.shape[0] >= 4:  # tetrahedra (volume mesh)
+            return cls.from_edge_index(edge_index, n, batch, None, num_graphs, simplices=[face])
+        return cls.from_edge_index(edge_index, n, batch, face, num_graphs)
 
     @classmethod
     def from_networkx(cls, graphs: Any | Sequence[Any]) -> "GraphBatch":

@@ -21,6 +21,24 @@ def lower_star(values: Tensor, simplices: Tensor) -> Tensor:
     return values[simplices].amax(dim=0)
 
 
+def lower_star_max(values: Tensor, simplices: Tensor) -> tuple[Tensor, Tensor]:
+    """Lower-star value of every simplex and the vertex attaining it.
+
+    The one definition of "height of a simplex = max over its vertices, gradient to
+    the arg-max vertex": persistence gathers births and deaths from that vertex and
+    the ECT sends a simplex's gradient to it.
+
+    Args:
+        values: ``[N, k]`` vertex values.
+        simplices: ``[q, S]`` vertex indices.
+    Returns:
+        ``([S, k] values, [S, k] vertex ids)``; ties go to the first vertex of the
+        simplex (the value, and so the gradient's size, is the same).
+    """
+    h, arg = values[simplices].max(dim=0)
+    return h, simplices.T.gather(1, arg)
+
+
 def lower_star_argmax(values: Tensor, simplices: Tensor, rank: Tensor) -> Tensor:
     """Index of the vertex that gives each simplex its value, ``[S, k]``.
 

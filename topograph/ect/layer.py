@@ -24,7 +24,10 @@ def complex_from_data(data: Any) -> dict[str, Any]:
     if x is None:
         raise ValueError("data has neither 'pos' nor 'x' coordinates")
     batch = getattr(data, "batch", None)
-    out = {"x": x, "edge_index": getattr(data, "edge_index", None), "faces": getattr(data, "face", None)}
+    face = getattr(data, "face", None)
+    out = {"x": x, "edge_index": getattr(data, "edge_index", None), "faces": face}
+    if face is not None and face.dim() == 2 and face.shape[0] >= 4:  # volume mesh: tetrahedra
+        out["faces"], out["simplices"] = None, [face]
     if batch is not None:
         out["batch"] = batch
         out["num_samples"] = int(data.num_graphs)
@@ -112,12 +115,20 @@ class ECTLayer(nn.Module):
         face: Tensor | None = None,
         batch: Tensor | None = None,
         num_samples: int | None = None,
+        *,
+        simplices: Any = None,
+        complex: Any = None,
     ) -> Tensor:
-        """ECT images ``[B, resolution, T]`` of a tensor ``x`` or a PyG ``Data``/``Batch``."""
+        """ECT images ``[B, resolution, T]`` of a tensor ``x`` or a PyG ``Data``/``Batch``.
+
+        The complex is given by ``edge_index`` / ``face`` / ``simplices`` / ``batch``
+        or as a prepared :class:`~topograph.core.complex.GraphBatch` (``complex=``).
+        """
         if not isinstance(x, Tensor):
             kw = complex_from_data(x)
         else:
-            kw = {"x": x, "edge_index": edge_index, "faces": face, "batch": batch, "num_samples": num_samples}
+            kw = {"x": x, "edge_index": edge_index, "faces": face, "batch": batch, "num_samples": num_samples,
+                  "simplices": simplices, "complex": complex}
         dirs = self.get_directions().to(device=kw["x"].device)
         if kw["x"].dtype.is_floating_point:
             dirs = dirs.to(kw["x"].dtype)

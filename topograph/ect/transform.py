@@ -7,10 +7,13 @@ threshold ``t_r`` (evenly spaced in ``[-radius, radius]``, increasing), column
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 from torch import Tensor
 
-from topograph.ect._inputs import Complex, check_config, prepare
+from topograph.core.complex import GraphBatch
+from topograph.ect._inputs import check_config, prepare
 from topograph.ect._kernel import exact_ect, sigmoid_ect
 
 __all__ = ["ect", "thresholds", "simplex_groups"]
@@ -22,19 +25,15 @@ def thresholds(resolution: int, radius: float = 1.0, *, device=None, dtype=None)
     return torch.linspace(-float(radius), float(radius), resolution, device=device, dtype=dtype)
 
 
-def simplex_groups(cx: Complex) -> list[tuple[Tensor, Tensor, float]]:
-    """Groups (simplices [S, k] as vertex ids, sample id [S], sign (-1)^dim) of the complex.
+def simplex_groups(cx: GraphBatch) -> list[tuple[Tensor, Tensor, float]]:
+    """Groups (simplices [S, q] as vertex ids, sample id [S], sign (-1)^dim) of the complex.
 
-    A simplex's height in direction v is the max of its vertices' heights ``x @ v``;
-    the kernels compute it on the fly from the vertex heights.
+    Every dimension the complex holds counts (vertices, edges, triangles,
+    tetrahedra, ...). A simplex's height in direction v is the max of its
+    vertices' heights ``x @ v`` (:func:`topograph.core.filtration.lower_star`); the
+    kernels compute it on the fly from the vertex heights.
     """
-    n = cx.x.shape[0]
-    groups = [(torch.arange(n, device=cx.x.device)[:, None], cx.batch, 1.0)]
-    if cx.edges.shape[1]:
-        groups.append((cx.edges.T.contiguous(), cx.batch[cx.edges[0]], -1.0))
-    if cx.faces.shape[1]:
-        groups.append((cx.faces.T.contiguous(), cx.batch[cx.faces[0]], 1.0))
-    return groups
+    return [(s.T.contiguous(), cx.batch[s[0]], -1.0 if d % 2 else 1.0) for d, s in cx.groups()]
 
 
 def ect(
@@ -43,8 +42,10 @@ def ect(
     *,
     edge_index: Tensor | None = None,
     faces: Tensor | None = None,
+    simplices: Sequence[Tensor] | None = None,
     batch: Tensor | None = None,
     num_samples: int | None = None,
+    complex: GraphBatch | None = None,
     resolution: int = 64,
     radius: float = 1.0,
     scale: float | None = None,
@@ -64,8 +65,13 @@ def ect(
             self-loops are removed.
         faces: optional ``[3, F]`` triangles; their edges are added to the complex
             (duplicates and degenerate triangles with a repeated vertex are dropped).
+        simplices: optional higher simplices, ``[d + 1, S]`` tensors with d >= 3
+            (e.g. tetrahedra ``[4, S]``); their faces are added; they count with
+            sign ``(-1)^d``.
         batch: optional ``[N]`` PyG-style sample id of each vertex.
         num_samples: number of samples B; pass it with ``batch`` to avoid a host sync.
+        complex: a prepared :class:`~topograph.core.complex.GraphBatch` instead of
+            ``edge_index`` / ``faces`` / ``simplices`` / ``batch``.
         resolution: number of thresholds R (>= 2), evenly spaced in ``[-radius, radius]``.
         radius: threshold range; shapes should fit in the ball of this radius.
         scale: ``None`` for the exact ECT (no gradient); a positive number replaces
@@ -78,18 +84,18 @@ def ect(
         ``[B, resolution, T]`` tensor (sample, threshold, direction), dtype of ``x``.
     """
     check_config(resolution, radius, scale)
-    cx = prepare(x, directions, edge_index, faces, batch, num_samples)
-    if 2.0 * float(radius) > torch.finfo(cx.x.dtype).max:
-        raise ValueError(f"radius={radius!r} is too large for {cx.x.dtype}: the threshold range "
+    x, dirs, cx = prepare(x, directions, edge_index, faces, batch, num_samples, simplices, complex)
+    if 2.0 * float(radius) > torch.finfo(x.dtype).max:
+        raise ValueError(f"radius={radius!r} is too large for {x.dtype}: the threshold range "
                          "[-radius, radius] overflows; rescale the shapes or use float64")
-    thr = thresholds(resolution, radius, device=cx.x.device, dtype=cx.x.dtype)
-    if cx.x.shape[0] == 0:
-        img = cx.x.new_zeros(cx.num_samples, resolution, cx.directions.shape[0])
+    thr = thresholds(resolution, radius, device=x.device, dtype=x.dtype)
+    if x.shape[0] == 0:
+        img = x.new_zeros(cx.num_samples, resolution, dirs.shape[0])
     elif scale is None:
         with torch.no_grad():
-            img = exact_ect(cx.x @ cx.directions.T, simplex_groups(cx), thr, cx.num_samples)
+            img = exact_ect(x @ dirs.T, simplex_groups(cx), thr, cx.num_samples)
     else:
-        img = sigmoid_ect(cx.x @ cx.directions.T, simplex_groups(cx), thr, cx.num_samples, scale, radius)
+        img = sigmoid_ect(x @ dirs.T, simplex_groups(cx), thr, cx.num_samples, scale, radius)
     if normalize:
         img = img / img.abs().amax(dim=(1, 2), keepdim=True).clamp_min(torch.finfo(img.dtype).tiny)
     return img
