@@ -78,7 +78,7 @@ def test_constructors_agree() -> None:
     data = Batch.from_data_list([Data(pos=torch.as_tensor(m.vertices), face=torch.as_tensor(m.faces).T,
                                       num_nodes=len(m.vertices)) for m in meshes])
     b = GraphBatch.from_pyg(data)
-    c = GraphBatch.from_edge_index(None, a.num_nodes, a.batch, faces)
+    c = GraphBatch.from_edge_index(None, a.num_nodes, a.batch, faces=faces)
     for other in (b, c):
         assert torch.equal(a.faces, other.faces) and torch.equal(a.edge_index, other.edge_index)
     g = nx.cycle_graph(4)
@@ -98,7 +98,7 @@ def test_constructors_agree() -> None:
 ])
 def test_bad_complexes(kwargs, exc, match) -> None:
     with pytest.raises(exc, match=match):
-        GraphBatch.from_edge_index(None, 6, kwargs.get("batch"), kwargs.get("faces"),
+        GraphBatch.from_edge_index(None, 6, kwargs.get("batch"), faces=kwargs.get("faces"),
                                    simplices=kwargs.get("simplices"))
     x = torch.rand(6, 3)
     with pytest.raises(exc, match=match):

@@ -47,7 +47,7 @@ def check_against_gudhi(vals: torch.Tensor, edges: np.ndarray, faces: np.ndarray
     res = lower_star_persistence(vals, torch.as_tensor(edges, dtype=torch.long).reshape(2, -1),
                                  torch.as_tensor(batch, dtype=torch.long),
                                  faces=torch.as_tensor(faces, dtype=torch.long).reshape(3, -1),
-                                 num_graphs=int(batch.max()) + 1 if len(batch) else 1)
+                                 num_samples=int(batch.max()) + 1 if len(batch) else 1)
     v = vals.detach().numpy()
     for s in range(res.dim0.num_samples):
         idx = np.nonzero(batch == s)[0]
@@ -159,7 +159,7 @@ def test_gradients_finite_differences() -> None:
 def test_essential_max_convention() -> None:
     x, f = _mesh(trimesh.creation.icosphere(1))
     vals = torch.as_tensor(x[:, 2:3]).requires_grad_(True)
-    res = lower_star_persistence(vals, faces=torch.as_tensor(f), essential="max")
+    res = lower_star_persistence(vals, faces=torch.as_tensor(f), essential_death="max")
     top = vals.max()
     assert torch.allclose(res.dim2.death, top.expand_as(res.dim2.death))
     res.dim2.death.sum().backward()

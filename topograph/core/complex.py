@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from topograph.core.complex_checks import check_complex
+from topograph.core._deprecation import deprecated_alias, keyword_only, renamed_kwargs
 from topograph.core.validation import (
     check_count,
     check_has_data,
@@ -132,11 +133,6 @@ def close_simplices(faces: Tensor | None, simplices: Sequence[Tensor]) -> tuple[
     return faces, tuple(reversed(out))
 
 
-def edges_of_faces(faces: Tensor) -> Tensor:
-    """All edges ``[2, 3F]`` of the triangles (not deduplicated)."""
-    return torch.cat([faces[[0, 1]], faces[[1, 2]], faces[[0, 2]]], dim=1)
-
-
 @dataclass(frozen=True)
 class GraphBatch:
     """A batch of simplicial complexes (graphs, meshes, volume meshes) in canonical form.
@@ -150,7 +146,8 @@ class GraphBatch:
     Attributes:
         batch: ``[N]`` sample id of every vertex (sorted, PyG style).
         edge_index: ``[2, E]`` canonical edges (``u < v``), grouped by sample.
-        num_graphs: number of samples (samples may have no vertices at the end).
+        num_samples: number of samples B (samples may have no vertices at the end;
+            deprecated alias: ``num_graphs``).
         faces: ``[3, F]`` triangles with sorted vertices, or ``None`` (a graph).
         simplices: higher simplices: ``simplices[i]`` is ``[i + 4, S]`` (dimension
             ``i + 3``: tetrahedra first), empty tuple if none.
@@ -158,13 +155,9 @@ class GraphBatch:
 
     batch: Tensor
     edge_index: Tensor
-    num_graphs: int
+    num_samples: int
     faces: Tensor | None = None
     simplices: tuple = ()
-
-    @property
-    def num_samples(self) -> int:
-        return self.num_graphs
 
     def groups(self) -> list[tuple[int, Tensor]]:
         """``(dimension, simplices [q, S])`` of every dimension present, vertices first."""
@@ -174,6 +167,8 @@ class GraphBatch:
             out.append((2, self.faces))
         out += [(i + 3, s) for i, s in enumerate(self.simplices)]
         return [(d, s) for d, s in out if s.shape[1]]
+
+    num_graphs = deprecated_alias("num_samples", "num_graphs")
 
     @property
     def num_nodes(self) -> int:
@@ -189,18 +184,20 @@ class GraphBatch:
         return self.batch[self.edge_index[0]]
 
     @classmethod
+    @keyword_only(4, ("faces", "num_samples"))
+    @renamed_kwargs(num_graphs="num_samples")
     def from_edge_index(
         cls,
         edge_index: Tensor | None,
         num_nodes: int,
         batch: Tensor | None = None,
-        faces: Tensor | None = None,
-        num_graphs: int | None = None,
         *,
+        faces: Tensor | None = None,
+        num_samples: int | None = None,
         simplices: Sequence[Tensor] | None = None,
         sorted_batch: bool = True,
         validate: bool = True,
-        samples_name: str = "num_graphs",
+        samples_name: str = "num_samples",
     ) -> "GraphBatch":
         """Cleans the simplices (any orientation, duplicates, self-loops, degenerate
         simplices) into canonical form, closed under faces.
@@ -208,6 +205,8 @@ class GraphBatch:
         A mesh given only by its triangles (``edge_index=None``) is a valid complex.
         ``sorted_batch=False`` accepts sample ids in any order (only the ECT, which does
         not need grouped simplices, uses it). Validation: :mod:`topograph.core.complex_checks`.
+        ``faces`` and ``num_samples`` are keyword-only (by position they still work,
+        with a ``DeprecationWarning``).
         """
         num_nodes = check_count(num_nodes, "num_nodes")
         if edge_index is not None:
@@ -218,11 +217,11 @@ class GraphBatch:
         check_has_data(edge_index=edge_index, batch=batch, faces=faces)
         simplices = tuple(simplices or ())
         if validate:
-            num_graphs = check_complex(num_nodes, device, edge_index=edge_index, faces=faces,
-                                       simplices=simplices, batch=batch, num_samples=num_graphs,
-                                       sorted_batch=sorted_batch, samples_name=samples_name)
-        elif num_graphs is None:
-            num_graphs = int(batch.max()) + 1 if batch is not None and batch.numel() else 1
+            num_samples = check_complex(num_nodes, device, edge_index=edge_index, faces=faces,
+                                        simplices=simplices, batch=batch, num_samples=num_samples,
+                                        sorted_batch=sorted_batch, samples_name=samples_name)
+        elif num_samples is None:
+            num_samples = int(batch.max()) + 1 if batch is not None and batch.numel() else 1
         if batch is None:
             batch = torch.zeros(num_nodes, dtype=torch.long, device=device)
         if edge_index is None:
@@ -231,7 +230,7 @@ class GraphBatch:
             faces, simplices = close_simplices(faces, simplices)
         if faces is not None:
             faces = canonical_faces(faces, num_nodes)
-        return cls(batch.long(), canonical_edges(edge_index, num_nodes, faces), int(num_graphs),
+        return cls(batch.long(), canonical_edges(edge_index, num_nodes, faces), int(num_samples),
                    faces, simplices)
 
     @classmethod
@@ -239,12 +238,12 @@ class GraphBatch:
         """From a PyG ``Data`` or ``Batch`` (uses ``edge_index``, ``batch`` and ``face``)."""
         n = int(data.num_nodes)
         batch = getattr(data, "batch", None)
-        num_graphs = getattr(data, "num_graphs", None) if batch is not None else 1
+        num_samples = getattr(data, "num_graphs", None) if batch is not None else 1  # PyG's name
         edge_index = getattr(data, "edge_index", None)
         face = getattr(data, "face", None)
         if face is not None and face.dim() == 2 and face.shape[0] >= 4:  # tetrahedra (volume mesh)
-            return cls.from_edge_index(edge_index, n, batch, None, num_graphs, simplices=[face])
-        return cls.from_edge_index(edge_index, n, batch, face, num_graphs)
+            return cls.from_edge_index(edge_index, n, batch, num_samples=num_samples, simplices=[face])
+        return cls.from_edge_index(edge_index, n, batch, faces=face, num_samples=num_samples)
 
     @classmethod
     def from_networkx(cls, graphs: Any | Sequence[Any]) -> "GraphBatch":
@@ -260,7 +259,7 @@ class GraphBatch:
             offset += len(index)
         edge_index = torch.tensor(edges, dtype=torch.long).reshape(-1, 2).T
         batch = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes, dtype=torch.long))
-        return cls.from_edge_index(edge_index, offset, batch, num_graphs=len(sizes))
+        return cls.from_edge_index(edge_index, offset, batch=batch, num_samples=len(sizes))
 
     @classmethod
     def from_trimesh(cls, meshes: Any | Iterable[Any]) -> "GraphBatch":
@@ -274,5 +273,5 @@ class GraphBatch:
             offset += len(mesh.vertices)
         face = torch.cat(faces, dim=1) if faces else torch.zeros(3, 0, dtype=torch.long)
         batch = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes, dtype=torch.long))
-        return cls.from_edge_index(torch.zeros(2, 0, dtype=torch.long), offset, batch, face,
-                                   num_graphs=len(sizes))
+        return cls.from_edge_index(torch.zeros(2, 0, dtype=torch.long), offset, batch=batch,
+                                   faces=face, num_samples=len(sizes))

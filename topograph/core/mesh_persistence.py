@@ -70,16 +70,16 @@ def complex_persistence(vals: Tensor, cx: GraphBatch, essential: Essential) -> C
     """Diagrams of dims 0-2 of ``vals [N, k]`` (checked) on the canonical complex ``cx``."""
     n, k = vals.shape
     faces = cx.faces if cx.faces is not None else cx.edge_index.new_zeros((3, 0))
-    pr = pair_complexes(vals, cx.edge_index, faces, cx.batch, cx.num_graphs)
+    pr = pair_complexes(vals, cx.edge_index, faces, cx.batch, cx.num_samples)
     need_max = essential == "max"
-    gmax = group_max(vals, cx.batch, cx.num_graphs) if need_max else None
+    gmax = group_max(vals, cx.batch, cx.num_samples) if need_max else None
 
     def diagram(dim: int, bv: Tensor, dv: Tensor, rows: Tensor) -> Diagram:
         ess = dv < 0
         birth = vals.gather(0, bv) if bv.numel() else vals.new_zeros(bv.shape)
         death = vals.gather(0, dv.clamp_min(0)) if dv.numel() else vals.new_zeros(dv.shape)
         death = apply_essential(death, ess, essential, gmax[rows] if need_max else None)
-        return Diagram(dim, birth, death, ess, rows, bv, dv, cx.num_graphs, essential)
+        return Diagram(dim, birth, death, ess, rows, bv, dv, cx.num_samples, essential)
 
     ar = torch.arange(n, device=vals.device)[:, None].expand(n, k)
     dim0 = diagram(0, ar, pr.death_vertex, cx.batch)

@@ -75,11 +75,11 @@ def pht(
             raise ValueError("pass either complex= or the keyword tensors (edge_index, faces, "
                              "batch), not both")
         if complex.faces is None:
-            complex = GraphBatch(complex.batch, complex.edge_index, complex.num_graphs,
+            complex = GraphBatch(complex.batch, complex.edge_index, complex.num_samples,
                                  complex.edge_index.new_zeros((3, 0)))
-        return lower_star_persistence(heights, complex, essential=essential_death, check=validate)
+        return lower_star_persistence(heights, complex, essential_death=essential_death, validate=validate)
     if faces is None:  # always a 2-complex result (dims 0-2), also for graphs and clouds
         faces = torch.zeros((3, 0), dtype=torch.long, device=x.device)
     return lower_star_persistence(heights, edge_index, batch, faces=faces, simplices=simplices,
-                                  num_graphs=num_samples, essential=essential_death,
-                                  check=validate)
+                                  num_samples=num_samples, essential_death=essential_death,
+                                  validate=validate)

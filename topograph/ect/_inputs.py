@@ -76,7 +76,7 @@ def prepare(
             raise ValueError(f"the complex is on {complex.device} but x is on {device}; "
                              "move them to one device")
     else:
-        complex = GraphBatch.from_edge_index(edge_index, n, batch, faces, num_samples,
+        complex = GraphBatch.from_edge_index(edge_index, n, batch, faces=faces, num_samples=num_samples,
                                              simplices=simplices, sorted_batch=False,
                                              samples_name="num_samples")
 

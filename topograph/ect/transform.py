@@ -14,7 +14,7 @@ from torch import Tensor
 
 from topograph.core.complex import GraphBatch
 from topograph.ect._inputs import check_config, prepare
-from topograph.ect._kernel import exact_ect, sigmoid_ect
+from topograph.ect._kernel import check_backend, exact_ect, sigmoid_ect, use_numba
 
 __all__ = ["ect", "thresholds", "simplex_groups"]
 
@@ -50,6 +50,7 @@ def ect(
     radius: float = 1.0,
     scale: float | None = None,
     normalize: bool = False,
+    backend: str = "auto",
 ) -> Tensor:
     """Euler characteristic transform, one image ``[resolution, T]`` per sample.
 
@@ -79,11 +80,14 @@ def ect(
             ``directions``. Equal to the dense formula to float precision, but never
             builds the ``[R, S, T]`` tensor (see :mod:`topograph.ect._kernel`).
         normalize: divide each sample's image by its own max absolute value.
+        backend: ``"auto"`` (numba kernels for CPU float32 / float64, torch
+            otherwise), ``"numba"`` or ``"torch"`` (the GPU path, also on the CPU).
 
     Returns:
         ``[B, resolution, T]`` tensor (sample, threshold, direction), dtype of ``x``.
     """
     check_config(resolution, radius, scale)
+    check_backend(backend)
     x, dirs, cx = prepare(x, directions, edge_index, faces, batch, num_samples, simplices, complex)
     if 2.0 * float(radius) > torch.finfo(x.dtype).max:
         raise ValueError(f"radius={radius!r} is too large for {x.dtype}: the threshold range "
@@ -93,9 +97,11 @@ def ect(
         img = x.new_zeros(cx.num_samples, resolution, dirs.shape[0])
     elif scale is None:
         with torch.no_grad():
-            img = exact_ect(x @ dirs.T, simplex_groups(cx), thr, cx.num_samples)
+            hv = x @ dirs.T
+            img = exact_ect(hv, simplex_groups(cx), thr, cx.num_samples, use_numba(backend, hv))
     else:
-        img = sigmoid_ect(x @ dirs.T, simplex_groups(cx), thr, cx.num_samples, scale, radius)
+        hv = x @ dirs.T
+        img = sigmoid_ect(hv, simplex_groups(cx), thr, cx.num_samples, scale, radius, use_numba(backend, hv))
     if normalize:
         img = img / img.abs().amax(dim=(1, 2), keepdim=True).clamp_min(torch.finfo(img.dtype).tiny)
     return img

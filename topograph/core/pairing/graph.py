@@ -1,7 +1,7 @@
 """Persistence pairing of lower-star filtrations on batched graphs (no gradients).
 
 Output is integer indices only; values are gathered later (``core.diagram``).
-Conventions (see REFERENCE §1): vertices enter in the order of ``(value, index)``,
+Conventions (docs/conventions.md, "Filtrations and pairing"): vertices enter in the order of ``(value, index)``,
 edges in the order of ``(max of endpoint values, edge index)``, vertices before
 edges of equal value. Elder rule: a merging edge kills the younger of the two
 components' oldest vertices. Edges joining a component to itself close a cycle
@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from topograph.core._deprecation import keyword_only
 from topograph.core.filtration import lower_star_argmax
 
 
@@ -32,7 +33,6 @@ class GraphPairing:
     """Index pairs of a batch of lower-star filtrations.
 
     Attributes:
-        rank: ``[N, k]`` position of every vertex in the filtration order.
         death_edge: ``[N, k]`` edge killing the class born at each vertex, -1 if essential.
         death_vertex: ``[N, k]`` last vertex of that edge (its value is the death), -1 if
             essential.
@@ -42,7 +42,6 @@ class GraphPairing:
         cycle_batch: ``[C]`` graph id of each cycle row.
     """
 
-    rank: Tensor
     death_edge: Tensor
     death_vertex: Tensor
     cycle_edges: Tensor
@@ -69,7 +68,8 @@ def edge_order(rank: Tensor, edge_index: Tensor) -> Tensor:
     return torch.sort(key, dim=1, stable=True).indices
 
 
-def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_nodes: int,
+@keyword_only(4, ("backend",))
+def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_nodes: int, *,
                 backend: str = "auto") -> GraphPairing:
     """Dimension 0 and 1 pairing of lower-star filtrations ``values [N, k]``.
 
@@ -96,7 +96,7 @@ def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_node
         cycle_edges = idx[:, 1].reshape(k, -1).T.contiguous()
         cycle_vertex = last.gather(0, cycle_edges) if cycle_edges.numel() else cycle_edges
         cycle_batch = edge_batch[cycle_edges[:, 0]] if k else edge_batch[:0]
-    return GraphPairing(rank, death_edge, death_vertex, cycle_edges, cycle_vertex, cycle_batch)
+    return GraphPairing(death_edge, death_vertex, cycle_edges, cycle_vertex, cycle_batch)
 
 
 def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor) -> GraphPairing:
@@ -107,11 +107,11 @@ def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor) -> Graph
         vt = vt.float()  # exact, order-preserving for float16 / bfloat16
     u = edge_index[0].contiguous().numpy()
     v = edge_index[1].contiguous().numpy()
-    rank, death_edge, death_vertex, cyc, cycv, count = lower_star_pairs_kernel(u, v, vt.numpy())
+    _, death_edge, death_vertex, cyc, cycv, count = lower_star_pairs_kernel(u, v, vt.numpy())
     c = int(count[0]) if len(count) else 0
     cycle_edges = torch.from_numpy(np.ascontiguousarray(cyc[:, :c].T))
     cycle_batch = edge_batch[cycle_edges[:, 0]] if c else edge_batch[:0]
-    return GraphPairing(torch.from_numpy(rank).T, torch.from_numpy(death_edge).T,
+    return GraphPairing(torch.from_numpy(death_edge).T,
                         torch.from_numpy(death_vertex).T, cycle_edges,
                         torch.from_numpy(np.ascontiguousarray(cycv[:, :c].T)), cycle_batch)
 
