@@ -15,7 +15,7 @@ from topograph.core._deprecation import keyword_only, renamed_kwargs
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
 from topograph.core.filtration import edge_lengths, pairwise_distances
-from topograph.core.mesh_persistence import ComplexPersistence, complex_persistence
+from topograph.core.mesh_persistence import ComplexPersistence, complex_persistence, group_max
 from topograph.core.pairing.graph import pair_graphs
 from topograph.core.pairing.rips import (
     farthest_pair,
@@ -87,17 +87,7 @@ class RipsPersistence:
         return self.diagram(dim).as_list(filtration)
 
 
-def _group_max(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
-    """Differentiable per-group maximum ``[num_groups, k]`` of ``values [N, k]``."""
-    k = values.shape[1]
-    init = torch.full((num_groups, k), float("-inf"), dtype=values.dtype, device=values.device)
-    mx = init.scatter_reduce(0, batch[:, None].expand(-1, k), values.detach(), reduce="amax")
-    # Gather from the argmax vertex so that the value carries a gradient.
-    hit = values.detach() == mx[batch]
-    ar = torch.arange(values.shape[0], device=values.device)[:, None].expand(-1, k)
-    arg = torch.full((num_groups, k), -1, dtype=torch.long, device=values.device)
-    arg = arg.scatter_reduce(0, batch[:, None].expand(-1, k), torch.where(hit, ar, -1), reduce="amax")
-    return values.gather(0, arg.clamp_min(0))
+_group_max = group_max  # one definition, in mesh_persistence (shared with the mesh path)
 
 
 @renamed_kwargs(num_graphs="num_samples", essential="essential_death", check="validate")
