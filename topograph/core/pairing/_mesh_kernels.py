@@ -25,8 +25,10 @@ The maths, per (sample, filtration) problem, all in parallel with ``prange``:
   pairs). *Clearing* (Chen & Kerber 2011, the "twist") is what the union-find
   does for the edges: the columns of positive edges are never reduced.
 
-Reduced columns are kept as sorted runs of positive-edge ordinals in one pool;
-column additions are sorted symmetric differences.
+Reduced columns are kept as runs of positive-edge ordinals in one pool; the
+column being reduced is a max-heap whose equal entries cancel in pairs (Z/2)
+when they reach the top, as in Ripser, so adding a short stored column to a
+long working column costs O(short * log) instead of O(long).
 
 Outputs are vertex indices (the last vertex of the simplex giving each birth
 and death), so values are later gathered from the differentiable tensor.
@@ -56,33 +58,50 @@ def _counting_order(key, n):
     return order
 
 
-@njit(cache=True)
-def _sym_diff(a, na, b, nb, out):
-    """Sorted symmetric difference of ``a[:na]`` and ``b[:nb]`` into ``out``; returns its length."""
+@njit(cache=True, inline="always")
+def _push(hp, hs, x):
+    """Push ``x`` onto the max-heap ``hp[:hs]`` (capacity checked by the caller)."""
+    i = hs
+    hp[i] = x
+    while i > 0:
+        parent = (i - 1) >> 1
+        if hp[parent] >= hp[i]:
+            break
+        hp[parent], hp[i] = hp[i], hp[parent]
+        i = parent
+    return hs + 1
+
+
+@njit(cache=True, inline="always")
+def _pop(hp, hs):
+    """Pop the maximum of the heap ``hp[:hs]``; returns ``(max, new size)``."""
+    top = hp[0]
+    hs -= 1
+    hp[0] = hp[hs]
     i = 0
-    j = 0
-    m = 0
-    while i < na and j < nb:
-        if a[i] < b[j]:
-            out[m] = a[i]
-            i += 1
-            m += 1
-        elif b[j] < a[i]:
-            out[m] = b[j]
-            j += 1
-            m += 1
-        else:
-            i += 1
-            j += 1
-    while i < na:
-        out[m] = a[i]
-        i += 1
-        m += 1
-    while j < nb:
-        out[m] = b[j]
-        j += 1
-        m += 1
-    return m
+    while True:
+        a = 2 * i + 1
+        if a >= hs:
+            break
+        b = a + 1
+        c = b if b < hs and hp[b] > hp[a] else a
+        if hp[i] >= hp[c]:
+            break
+        hp[i], hp[c] = hp[c], hp[i]
+        i = c
+    return top, hs
+
+
+@njit(cache=True)
+def _pivot(hp, hs):
+    """Lowest (largest) entry of odd multiplicity, left on the heap; -1 if the column is zero."""
+    while hs > 0:
+        p, hs = _pop(hp, hs)
+        if hs > 0 and hp[0] == p:
+            _, hs = _pop(hp, hs)
+            continue
+        return p, _push(hp, hs, p)
+    return -1, hs
 
 
 @njit(cache=True)
@@ -143,53 +162,60 @@ def _solve(vals, v0, v1, eu, ev, e0, e1, tri, te, t0, t1, dv0, b1, d1, b2):
         last_t[t] = best
         keyt[t] = r[best]
     order_t = _counting_order(keyt, n)
-    # dimensions 1-2: reduction of the compressed triangle columns
+    # dimensions 1-2: reduction of the compressed triangle columns. The working column
+    # is a max-heap with lazy Z/2 cancellation (equal entries cancel in pairs when they
+    # reach the top), so adding a short column to a long one costs O(short * log).
     pivot_start = np.full(npos, -1, dtype=np.int64)  # pool offset of the column with this low
     pivot_len = np.zeros(npos, dtype=np.int64)
     pool = np.empty(max(16, 4 * F), dtype=np.int64)
     used = 0
-    cap = 64
-    col = np.empty(cap, dtype=np.int64)
-    tmp = np.empty(cap, dtype=np.int64)
+    hp = np.empty(64, dtype=np.int64)
     n2 = 0
     for s in range(F):
         t = order_t[s]
-        m = 0
+        hs = 0
+        top = -1
         for q in range(3):
             p = posord[te[q, t0 + t] - e0]
             if p >= 0:
-                col[m] = p
-                m += 1
-        # sort up to 3 entries
-        for i in range(1, m):
-            x = col[i]
-            j = i - 1
-            while j >= 0 and col[j] > x:
-                col[j + 1] = col[j]
-                j -= 1
-            col[j + 1] = x
-        while m > 0:
-            low = col[m - 1]
-            st = pivot_start[low]
-            if st < 0:
-                break
-            ln = pivot_len[low]
-            if m + ln > cap:
-                while m + ln > cap:
-                    cap *= 2
-                col2 = np.empty(cap, dtype=np.int64)
-                col2[:m] = col[:m]
-                col = col2
-                tmp = np.empty(cap, dtype=np.int64)
-            m = _sym_diff(col, m, pool[st:st + ln], ln, tmp)
-            col, tmp = tmp, col
-        if m > 0:
-            low = col[m - 1]
-            if used + m > pool.shape[0]:
-                pool2 = np.empty(2 * (used + m), dtype=np.int64)
+                hs = _push(hp, hs, p)
+                top = max(top, p)
+        if top >= 0 and pivot_start[top] < 0:  # apparent pair: store the column as it is
+            if used + hs > pool.shape[0]:
+                pool2 = np.empty(2 * (used + hs), dtype=np.int64)
                 pool2[:used] = pool[:used]
                 pool = pool2
-            pool[used:used + m] = col[:m]
+            pool[used:used + hs] = hp[:hs]
+            pivot_start[top] = used
+            pivot_len[top] = hs
+            used += hs
+            d1[e0 + top] = last_t[t] + v0
+            continue
+        while True:
+            low, hs = _pivot(hp, hs)
+            if low < 0 or pivot_start[low] < 0:
+                break
+            st = pivot_start[low]
+            ln = pivot_len[low]
+            if hs + ln > hp.shape[0]:
+                hp2 = np.empty(2 * (hs + ln), dtype=np.int64)
+                hp2[:hs] = hp[:hs]
+                hp = hp2
+            for i in range(ln):
+                hs = _push(hp, hs, pool[st + i])
+        if low >= 0:  # store the reduced column (entries with odd multiplicity)
+            if used + hs > pool.shape[0]:
+                pool2 = np.empty(2 * (used + hs), dtype=np.int64)
+                pool2[:used] = pool[:used]
+                pool = pool2
+            m = 0
+            while hs > 0:
+                p, hs = _pop(hp, hs)
+                if hs > 0 and hp[0] == p:
+                    _, hs = _pop(hp, hs)
+                    continue
+                pool[used + m] = p
+                m += 1
             pivot_start[low] = used
             pivot_len[low] = m
             used += m
