@@ -30,10 +30,11 @@ def meshes() -> list[trimesh.Trimesh]:
 
 
 def _loss(res) -> torch.Tensor:
+    """Total finite persistence plus all births (masks by ``where``: no boolean indexing)."""
     out = 0.0
     for d in range(3):
         dg = res.diagram(d)
-        out = out + (dg.death - dg.birth)[~dg.essential].sum() + dg.birth.sum()
+        out = out + torch.where(dg.essential, 0.0, dg.death - dg.birth).sum() + dg.birth.sum()
     return out
 
 
