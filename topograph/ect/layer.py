@@ -67,7 +67,7 @@ class ECTLayer(nn.Module):
         directions: optional fixed/initial ``[T, d]`` directions (else seeded random).
         normalize: divide each sample's image by its own max absolute value.
         seed: seed of the random directions.
-        backend: ``"auto"``, ``"numba"`` or ``"torch"``, as in :func:`topograph.ect.ect`.
+        backend: ``"auto"``, ``"numba"``, ``"triton"`` or ``"torch"``, as in :func:`topograph.ect.ect`.
     """
 
     def __init__(

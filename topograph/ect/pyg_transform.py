@@ -27,7 +27,7 @@ class ECTTransform(BaseTransform):
         radius: threshold range, as in :func:`topograph.ect.ect`.
         scale: ``None`` (exact ECT, the natural choice for precomputing) or a sigmoid scale.
         normalize: per-sample normalisation, as in :func:`topograph.ect.ect`.
-        backend: ``"auto"``, ``"numba"`` or ``"torch"``, as in :func:`topograph.ect.ect`.
+        backend: ``"auto"``, ``"numba"``, ``"triton"`` or ``"torch"``, as in :func:`topograph.ect.ect`.
     """
 
     def __init__(

@@ -14,7 +14,7 @@ from torch import Tensor
 
 from topograph.core.complex import GraphBatch
 from topograph.ect._inputs import check_config, prepare
-from topograph.ect._kernel import check_backend, exact_ect, sigmoid_ect, use_numba
+from topograph.ect._kernel import check_backend, exact_ect, kernel_path, sigmoid_ect
 
 __all__ = ["ect", "thresholds", "simplex_groups"]
 
@@ -80,8 +80,9 @@ def ect(
             ``directions``. Equal to the dense formula to float precision, but never
             builds the ``[R, S, T]`` tensor (see :mod:`topograph.ect._kernel`).
         normalize: divide each sample's image by its own max absolute value.
-        backend: ``"auto"`` (numba kernels for CPU float32 / float64, torch
-            otherwise), ``"numba"`` or ``"torch"`` (the GPU path, also on the CPU).
+        backend: ``"auto"`` (numba kernels for CPU float32 / float64, Triton kernels
+            for CUDA float32 / float64 when Triton is installed, torch otherwise),
+            ``"numba"``, ``"triton"`` or ``"torch"`` (also on the CPU).
 
     Returns:
         ``[B, resolution, T]`` tensor (sample, threshold, direction), dtype of ``x``.
@@ -98,10 +99,10 @@ def ect(
     elif scale is None:
         with torch.no_grad():
             hv = x @ dirs.T
-            img = exact_ect(hv, simplex_groups(cx), thr, cx.num_samples, use_numba(backend, hv))
+            img = exact_ect(hv, simplex_groups(cx), thr, cx.num_samples, kernel_path(backend, hv))
     else:
         hv = x @ dirs.T
-        img = sigmoid_ect(hv, simplex_groups(cx), thr, cx.num_samples, scale, radius, use_numba(backend, hv))
+        img = sigmoid_ect(hv, simplex_groups(cx), thr, cx.num_samples, scale, radius, kernel_path(backend, hv))
     if normalize:
         img = img / img.abs().amax(dim=(1, 2), keepdim=True).clamp_min(torch.finfo(img.dtype).tiny)
     return img

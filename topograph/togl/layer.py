@@ -117,7 +117,7 @@ class TOGL(nn.Module):
         static: ablation without persistence: vertices get the pairs
             ``(f_v, f_v)`` and edges ``(w_e, w_e)`` (same embeddings and sizes).
         validate: raise a clear error on NaN / inf node features (one host sync).
-        backend: pairing backend of the core (``"auto"``, ``"numba"``, ``"torch"``).
+        backend: pairing backend of the core (``"auto"``, ``"numba"``, ``"triton"``).
 
     Shapes:
         - **input:** node features ``[N, in_channels]``, edge indices ``[2, E]``
