@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 import trimesh
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from topograph import lower_star_persistence
@@ -164,3 +164,14 @@ def test_essential_max_convention() -> None:
     assert torch.allclose(res.dim2.death, top.expand_as(res.dim2.death))
     res.dim2.death.sum().backward()
     assert vals.grad.sum() == 1.0
+
+
+@settings(max_examples=25)
+@given(st.lists(st.booleans(), min_size=96, max_size=96), st.integers(0, 3))
+def test_meshes_with_random_holes_match_gudhi(keep, seed) -> None:
+    """A small torus (96 triangles) with random triangles deleted: boundary, pinches, pieces."""
+    x, f = _mesh(trimesh.creation.torus(1.0, 0.4, 8, 6))
+    f = f[:, np.array(keep)]
+    dirs = torch.randn(3, 2, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    vals = torch.round(torch.as_tensor(x) @ dirs, decimals=1)  # rounding makes ties
+    check_against_gudhi(vals, np.zeros((2, 0), dtype=np.int64), f, np.zeros(len(x), dtype=np.int64))
