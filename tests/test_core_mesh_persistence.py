@@ -175,3 +175,14 @@ def test_meshes_with_random_holes_match_gudhi(keep, seed) -> None:
     dirs = torch.randn(3, 2, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     vals = torch.round(torch.as_tensor(x) @ dirs, decimals=1)  # rounding makes ties
     check_against_gudhi(vals, np.zeros((2, 0), dtype=np.int64), f, np.zeros(len(x), dtype=np.int64))
+
+
+def test_backends_for_meshes() -> None:
+    faces = torch.tensor([[0], [1], [2]])
+    vals = torch.tensor([0.0, 1.0, 2.0])
+    ok = lower_star_persistence(vals, faces=faces, backend="numba")
+    assert ok.as_list(1)[0].tolist() == [[2.0, 2.0]]
+    with pytest.raises(ValueError, match="no Triton kernel"):
+        lower_star_persistence(vals, faces=faces, backend="triton")
+    with pytest.raises(ValueError, match="backend"):
+        lower_star_persistence(vals, faces=faces, backend="cuda-kernels")

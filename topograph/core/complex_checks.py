@@ -15,7 +15,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from topograph.core.validation import check_count, check_tensor
+from topograph.core.validation import check_count, check_index_layout, check_tensor
 
 _INT = (torch.int64, torch.int32, torch.int16, torch.uint8, torch.int8)
 
@@ -23,6 +23,7 @@ _INT = (torch.int64, torch.int32, torch.int16, torch.uint8, torch.int8)
 def check_simplex_tensor(idx: object, name: str, rows: int | None, device: torch.device) -> Tensor:
     """Type, shape and device of an index tensor ``[rows, M]`` (``rows=None``: any >= 4)."""
     idx = check_tensor(idx, name)
+    check_index_layout(idx, name, rows)  # sparse / dense adjacency, trimesh-style rows
     if idx.dtype not in _INT:
         raise TypeError(f"{name} must be an integer tensor of vertex indices, got dtype {idx.dtype}; "
                         f"use {name}.long()")

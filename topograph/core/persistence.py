@@ -171,9 +171,11 @@ def lower_star_persistence(
     if validate:
         check_finite(vals, "values")
     if cx.faces is not None:  # a 2-complex: dimensions 0-2 (topograph.core.mesh_persistence)
-        if backend not in ("auto", "numba"):
-            raise ValueError(f"backend={backend!r}: persistence of 2-complexes (faces) has the numba "
-                             "backend only (CUDA inputs are paired on the CPU); use 'auto' or 'numba'")
+        if backend == "triton":
+            raise ValueError("backend='triton': persistence of 2-complexes (faces) has no Triton "
+                             "kernel yet; use 'auto' or 'numba' (CUDA tensors are paired by the "
+                             "numba kernel with a host round trip)")
+        resolve(backend, vals.device)  # the seam checks the name; meshes always pair with numba
         return complex_persistence(vals, cx, essential_death)
     k = vals.shape[1]
     ei = cx.edge_index
