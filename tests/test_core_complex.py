@@ -136,3 +136,12 @@ def test_pht_point_cloud_and_batch() -> None:
         pht(x, torch.eye(3, dtype=torch.float64))
     with pytest.raises(ValueError, match="NaN"):
         pht(x * float("nan"), torch.eye(2, dtype=torch.float64))
+
+
+def test_togl_takes_the_core_complex() -> None:
+    from topograph.nn import TOGL
+
+    x = torch.randn(5, 4, generator=torch.Generator().manual_seed(0))
+    ei, b = torch.tensor([[0, 1, 2, 3], [1, 2, 0, 4]]), torch.tensor([0, 0, 0, 1, 1])
+    layer = TOGL(4, 8)
+    torch.testing.assert_close(layer(x, GraphBatch.from_edge_index(ei, 5, b), b), layer(x, ei, b))
