@@ -38,7 +38,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-import topograph.core._numba_config  # noqa: F401  (threading layer before any parallel kernel)
 from topograph.core.pairing._kernels import _find
 
 

@@ -64,6 +64,23 @@ def _compact(out: np.ndarray, counts: np.ndarray, off: np.ndarray) -> tuple[np.n
     return np.ascontiguousarray(out[:, pos].T), sample
 
 
+_READY = [False]
+
+
+def _kernel():
+    """The numba kernel, after the seam set numba's threading layer and, once per
+    process, flushed its disk cache if the core kernels it compiles in (``_find``) changed."""
+    from topograph.core import kernels as seam
+    from topograph.core.pairing import _kernels, _mesh_kernels
+
+    seam.configure_numba()
+    if not _READY[0]:
+        seam.refresh_numba_cache((_mesh_kernels.mesh_pairs_kernel, _mesh_kernels._solve), _kernels,
+                                 "topograph_mesh")
+        _READY[0] = True
+    return _mesh_kernels.mesh_pairs_kernel
+
+
 def pair_complexes(values: Tensor, edges: Tensor, faces: Tensor, batch: Tensor,
                    num_samples: int) -> MeshPairing:
     """Dimension 0-2 pairing of lower-star filtrations ``values [N, k]`` of a 2-complex.
@@ -72,8 +89,7 @@ def pair_complexes(values: Tensor, edges: Tensor, faces: Tensor, batch: Tensor,
     triangle edge present), grouped by sample along the sorted ``batch``.
     Runs on the CPU (the result is moved to ``values``' device).
     """
-    from topograph.core.pairing._mesh_kernels import mesh_pairs_kernel
-
+    mesh_pairs_kernel = _kernel()
     device = values.device
     with torch.no_grad():
         vt = values.detach().T.contiguous().cpu()
