@@ -251,8 +251,8 @@ def rips_persistence(
         # The full distance matrix is only needed for dimension 1, the "max" convention,
         # or the torch backend; the numba path runs Prim on the coordinates.
         if max_dim >= 1 or backend == "torch" or pts.device.type != "cpu":
-            with torch.no_grad():
-                dist = pairwise_distances(pts.detach())
+            with torch.no_grad():  # dimension 1 (giotto-ph, CPU-bound anyway) gets exact distances
+                dist = pairwise_distances(pts.detach(), exact=True if max_dim >= 1 else None)
             if check and not all_finite(dist):
                 raise ValueError(f"pairwise distances overflow {points.dtype}: the coordinates are "
                                  "too large, rescale the points or use float64")
@@ -311,6 +311,10 @@ def rips_persistence(
         keep = torch.arange(m, device=device)[None, :] < sizes[:, None]
         b1 = _gather_lengths(pts, dist, be)[keep][:, None]
         d1 = _gather_lengths(pts, dist, de)[keep][:, None]
+        # giotto-ph paired the rounded matrix (birth <= death there); lengths gathered from
+        # the coordinates may differ from it by an ulp at a near-tie: never let a death
+        # precede its birth (the pair then has zero persistence)
+        d1 = torch.maximum(d1, b1)
         dim1 = Diagram(1, b1, d1, torch.zeros_like(b1, dtype=torch.bool),
                        torch.arange(B, device=device).repeat_interleave(sizes),
                        (be[..., 0] * n + be[..., 1])[keep][:, None],

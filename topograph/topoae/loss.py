@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from topograph.core import rips_dim1_pairs
+from topograph.core.filtration import centred
 from topograph.core.pairing.rips import (
     batched_numpy,
     farthest_pair,
@@ -49,7 +50,9 @@ def _pair_distances(points: Tensor, pairs: Tensor) -> Tensor:
 
 def _squared_distances(points: Tensor) -> Tensor:
     """Squared distance matrices ``[B, n, n]`` (for pairing only: MST and Rips pairs
-    depend on the order of the distances alone, so no square root is needed)."""
+    depend on the order of the distances alone, so no square root is needed). The
+    points are centred first: the Gram form cancels catastrophically far from the origin."""
+    points = centred(points)
     sq = (points * points).sum(-1)
     # rounding may leave tiny negative entries near duplicates: harmless for the MST and the max
     return torch.baddbmm(sq.unsqueeze(2) + sq.unsqueeze(1), points, points.transpose(1, 2), alpha=-2)
