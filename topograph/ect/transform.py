@@ -17,9 +17,19 @@ __all__ = ["ect", "thresholds", "simplex_groups"]
 
 
 def thresholds(resolution: int, radius: float = 1.0, *, device=None, dtype=None) -> Tensor:
-    """The ``resolution`` thresholds evenly spaced in ``[-radius, radius]`` (both ends included)."""
+    """The ``resolution`` thresholds evenly spaced in ``[-radius, radius]`` (both ends included).
+
+    Exactly symmetric: ``t[R - 1 - r] == -t[r]``, the ends are exactly ``+-radius`` and,
+    for odd ``resolution``, the middle threshold is exactly 0 (``torch.linspace`` puts
+    it at about -3e-8 in float32, so a vertex at height 0 would be counted one row
+    late). Each ``t_r = (2r - (R - 1)) / (R - 1) * radius`` is computed in float64
+    from an exact integer numerator, then converted to ``dtype``: every rounding
+    step is symmetric under negation.
+    """
     check_config(resolution, radius, None)
-    return torch.linspace(-float(radius), float(radius), resolution, device=device, dtype=dtype)
+    num = 2 * torch.arange(resolution, dtype=torch.float64) - (resolution - 1)
+    t = num / (resolution - 1) * float(radius)  # ends: exactly +-1 times radius
+    return t.to(device=device, dtype=dtype if dtype is not None else torch.get_default_dtype())
 
 
 def simplex_groups(cx: Complex) -> list[tuple[Tensor, Tensor, float]]:
