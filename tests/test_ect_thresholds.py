@@ -3,7 +3,7 @@ threshold is counted at that threshold, in float32 too."""
 import pytest
 import torch
 
-from topograph.ect import _kernel, ect, thresholds
+from topograph.ect import ect, thresholds
 
 RESOLUTIONS = [2, 3, 5, 7, 11, 64, 65, 101, 257]
 RADII = [1.0, 0.7, 2.5, 3.0, 1e-20, 1e20]
@@ -30,17 +30,15 @@ def test_issue_reproducer_middle_threshold_is_zero():
     assert float(t[3]) == 0.0  # torch.linspace: -2.98e-8
 
 
-@pytest.mark.parametrize("numba", [True, False])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("res", [7, 11, 65])
-def test_vertex_exactly_on_each_threshold(numba, dtype, res, monkeypatch):
+def test_vertex_exactly_on_each_threshold(backend, dtype, res):
     """One vertex at height t_r (direction e_1): the image steps from 0 to 1 at row r."""
-    monkeypatch.setattr(_kernel, "_NUMBA", [numba])
     t = thresholds(res, 1.0, dtype=dtype)
     v = torch.tensor([[1.0, 0.0], [-1.0, 0.0]], dtype=dtype)
     for r in range(res):
         x = torch.stack([t[r], torch.zeros((), dtype=dtype)])[None]
-        img = ect(x, v, resolution=res)[0]
+        img = ect(x, v, resolution=res, backend=backend)[0]
         expected = (torch.arange(res) >= r).to(dtype)
         assert torch.equal(img[:, 0], expected), (r, img[:, 0])
         # direction -e_1: height -t_r = t_{R-1-r}, exactly a threshold again

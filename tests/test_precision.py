@@ -13,7 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.spatial.distance import cdist
 
-from conftest import BACKENDS
 from references import mst_weight
 from topograph import rips_persistence
 from topograph.core import pairwise_distances
@@ -36,7 +35,6 @@ def _true_dist(x: torch.Tensor) -> np.ndarray:
     return cdist(a, a)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("d", DIMS)
 @pytest.mark.parametrize("offset", OFFSETS)
@@ -107,7 +105,6 @@ def test_loss_issue_reproducer_translation_and_scale(fused, dtype):
         assert float(loss(x, a * z + c)) == pytest.approx(ref, rel=1e-4)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("dims", [(0,), (0, 1)])
 @pytest.mark.parametrize("matching", ["symmetric", "sorted_deaths"])
 def test_loss_translation_invariance_every_path(backend, dims, matching):
@@ -148,7 +145,6 @@ offset_clouds = st.tuples(
 )
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 @given(params=offset_clouds)
 def test_property_mst_at_large_offsets_float32(backend, params):
     n, d, offset, log_scale, seed, dup = params

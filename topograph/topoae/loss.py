@@ -6,7 +6,9 @@ For an input mini-batch ``X`` and its latent codes ``Z`` with distance matrices
 
     L_XZ = ||A^X[pi^X] - A^Z[pi^X]||^2 / 2,   L_ZX = ||A^Z[pi^Z] - A^X[pi^Z]||^2 / 2,
 
-and the loss is ``L_XZ + L_ZX``. Pairings come from :func:`topograph.core.rips_pairs`
+and the loss is ``L_XZ + L_ZX``. Pairings come from the core's
+:func:`~topograph.core.pairing.rips.rips_pairs_from_points` (or, on the CPU with
+the paper's settings, from the fused numba kernel of ``topograph.topoae._fused``)
 as integer edge indices without gradient; the selected distances are then
 recomputed from the coordinates so that autograd only touches the ``O(n)``
 paired entries.
@@ -20,6 +22,7 @@ import torch
 from torch import Tensor, nn
 
 from topograph.core import rips_dim1_pairs
+from topograph.core._deprecation import keyword_only
 from topograph.core.filtration import centred
 from topograph.core.pairing.rips import (
     batched_numpy,
@@ -80,7 +83,7 @@ class TopologicalSignatureLoss(nn.Module):
         reduction: ``"sum"`` (paper) or ``"mean"`` (divided by the number of
             points per batch, as in the original code).
         generator: optional ``torch.Generator`` for ``matching="random"``.
-        backend: pairing backend of :func:`topograph.core.rips_pairs` (``"auto"``:
+        backend: pairing backend of the core's ``rips_pairs_from_points`` (``"auto"``:
             numba Prim on the CPU, torch Borůvka on GPUs; ``"torch"`` forces the
             GPU algorithm, e.g. to test it on the CPU).
         fused: on CPU tensors with the paper's settings (symmetric matching, dimension
@@ -96,8 +99,11 @@ class TopologicalSignatureLoss(nn.Module):
     ``n_pairs`` (int, the number of compared distances summed over the batch).
     """
 
+    @keyword_only(1, ("matching", "normalization", "dims", "reduction", "generator", "backend",
+                      "fused"))
     def __init__(
         self,
+        *,
         matching: str = "symmetric",
         normalization: str | float | tuple[float, float] = "batch_max",
         dims: Sequence[int] = (0,),
@@ -116,6 +122,8 @@ class TopologicalSignatureLoss(nn.Module):
             raise ValueError(f"dims must be (0,) or (0, 1), got {dims}")
         if 1 in dims and matching != "symmetric":
             raise ValueError("dims=(0, 1) is only supported with matching='symmetric'")
+        if backend not in ("auto", "numba", "torch"):
+            raise ValueError(f"backend must be 'auto', 'numba' or 'torch', got {backend!r}")
         self.matching = matching
         self.dims = dims
         self.reduction = reduction
@@ -327,16 +335,17 @@ class TopologicalSignatureLoss(nn.Module):
 
     def _dim1_terms(self, x: Tensor, z: Tensor, dx: Tensor, dz: Tensor, sx, sz) -> tuple[Tensor, Tensor, int]:
         """Symmetric dimension-1 terms over the birth and death edges of each space's cycles."""
-        B = z.shape[0]
+        B, n = z.shape[0], z.shape[1]
+        x, z = x.reshape(1, B * n, -1), z.reshape(1, B * n, -1)  # flat rows: index_select, no x[b, i]
         out = []
         for dist in (dx, dz):
             edges, batch = self._dim1_edges(dist)  # [K, 2, 2] (birth edge, death edge), [K]
             e = edges.reshape(-1, 2)
             bb = batch.repeat_interleave(2)
-            dxe = torch.linalg.vector_norm(x[bb, e[:, 0]] - x[bb, e[:, 1]], dim=-1)
-            dze = torch.linalg.vector_norm(z[bb, e[:, 0]] - z[bb, e[:, 1]], dim=-1)
-            sxb = sx[bb, 0] if isinstance(sx, Tensor) and sx.dim() == 2 else sx
-            szb = sz[bb, 0] if isinstance(sz, Tensor) and sz.dim() == 2 else sz
+            dxe = _pair_distances(x, (e + (bb * n)[:, None]).view(1, -1, 2)).view(-1)
+            dze = _pair_distances(z, (e + (bb * n)[:, None]).view(1, -1, 2)).view(-1)
+            sxb = sx[:, 0].index_select(0, bb) if isinstance(sx, Tensor) and sx.dim() == 2 else sx
+            szb = sz[:, 0].index_select(0, bb) if isinstance(sz, Tensor) and sz.dim() == 2 else sz
             sq = 0.5 * (dxe / sxb - dze / szb).pow(2)
             out.append((sq.new_zeros(B).index_add(0, bb, sq), 2 * int(edges.shape[0])))
         (l_xz, kx), (l_zx, kz) = out
