@@ -12,7 +12,13 @@ from torch import Tensor
 
 from topograph.core._deprecation import keyword_only, renamed_kwargs
 from topograph.core.complex import GraphBatch
-from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
+from topograph.core.diagram import (
+    Diagram,
+    Essential,
+    apply_essential,
+    check_essential,
+    check_essential_births,
+)
 from topograph.core.filtration import edge_lengths, pairwise_distances
 from topograph.core.kernels import resolve
 from topograph.core.pairing.graph import pair_graphs
@@ -177,6 +183,8 @@ def lower_star_persistence(
     # index_select, not gmax[...]: the backward of advanced indexing (index_put with
     # accumulate) sums in a thread-dependent order on the CPU; index_add does not
     death0 = apply_essential(death0, ess0, essential_death, gmax.index_select(0, cx.batch) if need_max else None)
+    if validate:
+        check_essential_births(essential_death, vals, ess0)
     dim0 = Diagram(0, vals, death0, ess0, cx.batch, birth_vertex, death_vertex,
                    cx.num_samples, essential_death)
 
@@ -185,6 +193,8 @@ def lower_star_persistence(
     bv1 = pairing.cycle_vertex
     birth1 = vals.gather(0, bv1)
     ess1 = torch.ones_like(ce, dtype=torch.bool)
+    if validate:
+        check_essential_births(essential_death, birth1, ess1)
     death1 = apply_essential(birth1, ess1, essential_death,
                              gmax.index_select(0, pairing.cycle_batch) if need_max else None)
     dim1 = Diagram(1, birth1, death1, ess1, pairing.cycle_batch, bv1, torch.full_like(ce, -1),
@@ -307,6 +317,7 @@ def rips_persistence(
         if far is None:
             far = farthest_pair(dist)
         smax = _gather_lengths(pts, dist, far[:, None, :]).expand(B, n)
+    check_essential_births(essential_death, deaths.new_zeros(()), ess.new_ones(()))  # births are 0
     deaths = apply_essential(deaths, ess, essential_death, smax)
     births = torch.zeros_like(deaths)
     batch = torch.arange(B, device=device).repeat_interleave(n)

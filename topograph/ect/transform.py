@@ -10,7 +10,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from topograph.ect._inputs import Complex, check_config, prepare
+from topograph.core.validation import check_allocation
+from topograph.ect._inputs import Complex, check_config, check_image_size, prepare
 from topograph.ect._kernel import check_backend, exact_ect, kernel_path, sigmoid_ect
 
 __all__ = ["ect", "thresholds", "simplex_groups"]
@@ -27,6 +28,8 @@ def thresholds(resolution: int, radius: float = 1.0, *, device=None, dtype=None)
     step is symmetric under negation.
     """
     check_config(resolution, radius, None)
+    check_allocation(16 * resolution, f"resolution={resolution} thresholds",
+                     torch.device(device) if device is not None else torch.device("cpu"))
     num = 2 * torch.arange(resolution, dtype=torch.float64) - (resolution - 1)
     t = num / (resolution - 1) * float(radius)  # ends: exactly +-1 times radius
     return t.to(device=device, dtype=dtype if dtype is not None else torch.get_default_dtype())
@@ -94,6 +97,7 @@ def ect(
     check_config(resolution, radius, scale)
     check_backend(backend)
     cx = prepare(x, directions, edge_index, faces, batch, num_samples)
+    check_image_size(cx.num_samples, resolution, cx.directions.shape[0], cx.x.dtype, cx.x.device)
     if 2.0 * float(radius) > torch.finfo(cx.x.dtype).max:
         raise ValueError(f"radius={radius!r} is too large for {cx.x.dtype}: the threshold range "
                          "[-radius, radius] overflows; rescale the shapes or use float64")

@@ -30,7 +30,7 @@ from topograph.core.pairing.rips import (
     prim_operand,
     rips_pairs_from_points,
 )
-from topograph.core.validation import all_finite
+from topograph.core.validation import all_finite, check_float
 
 MATCHINGS = ("symmetric", "sorted_deaths", "random")
 NORMALIZATIONS = ("batch_max", "learnable", "none")
@@ -183,6 +183,8 @@ class TopologicalSignatureLoss(nn.Module):
             raise ValueError(f"a mini-batch needs at least 2 points, got {n}")
         if not x.is_floating_point() or not z.is_floating_point():
             raise TypeError("x and z must be floating-point tensors")
+        check_float(x, "x")  # sparse layouts, float8: a clear TypeError
+        check_float(z, "z")
         if x.dim() != lead + 1:
             x = x.reshape(*z.shape[:lead], -1)
         if x.shape[-1] == 0:

@@ -180,16 +180,28 @@ def _row(kind, a, aux, m, drow):
         s = aux[0, m]
         g = a[m]
         sq = aux[0]
-        for j in range(n):
-            drow[j] = s + sq[j] - 2 * g[j]
-        if a.shape[1] > n:
+        if a.shape[1] == n:
             for j in range(n):
-                if drow[j] < GRAM_REFINE * (s + sq[j]):
-                    acc = drow[j] * 0
-                    for c in range(n, a.shape[1]):
-                        diff = a[j, c] - a[m, c]
-                        acc += diff * diff
-                    drow[j] = acc
+                drow[j] = s + sq[j] - 2 * g[j]
+        else:
+            # count the cancelling entries in the same vectorised pass: the scalar fix-up
+            # runs only for rows that have one besides the diagonal (which always cancels)
+            cnt = 0
+            for j in range(n):
+                t = sq[j] + s
+                v = t - 2 * g[j]
+                drow[j] = v
+                cnt += v < GRAM_REFINE * t
+            self_cancels = drow[m] < GRAM_REFINE * (s + s)
+            drow[m] = 0
+            if cnt > self_cancels:
+                for j in range(n):
+                    if j != m and drow[j] < GRAM_REFINE * (s + sq[j]):
+                        acc = drow[j] * 0
+                        for c in range(n, a.shape[1]):
+                            diff = a[j, c] - a[m, c]
+                            acc += diff * diff
+                        drow[j] = acc
         return drow
     drow[:] = 0
     for c in range(aux.shape[0]):
