@@ -83,7 +83,7 @@ def prim_operand(points: Tensor) -> tuple[np.ndarray, int]:
     squared distance is accurate to its own rounding); and the ``prim_sample`` kind."""
     pts = _kernel_dtype(points.detach() if points.requires_grad else points)
     n = pts.shape[-2]
-    gram_bytes = (pts.shape[0] if pts.dim() == 3 else 1) * n * n * pts.element_size()
+    gram_bytes = (pts.shape[0] if pts.dim() == 3 else 1) * n * (n + pts.shape[-1]) * pts.element_size()
     if pts.shape[-1] <= POINTS_MAX_DIM or gram_bytes > GRAM_MAX_BYTES:
         return batched_numpy(pts), 2
     pts = centred(pts if pts.dim() == 3 else pts[None])  # the Gram form cancels far from the origin
