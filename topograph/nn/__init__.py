@@ -7,6 +7,8 @@ _EXPORTS = {
     "TopologicalSignatureLoss": "topograph.topoae.loss",
     "TOGL": "topograph.togl.layer",
     "ECTLayer": "topograph.ect.layer",
+    "DiagramMatchingLoss": "topograph.diagrams.losses",
+    "PersistenceShapingLoss": "topograph.diagrams.losses",
 }
 
 __all__ = sorted(_EXPORTS)
