@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from topograph.diagrams._landscape import landscape_indices
 from topograph.diagrams._inputs import DiagramLike, EssentialMode, check_essential_mode, to_padded
 
 
@@ -89,7 +90,7 @@ def persistence_image(
     w = torch.where(pad.mask, w, torch.zeros_like(w)) / (math.pi * s2)
     gx = torch.exp(-(b[..., None] - xs) ** 2 / s2)  # [B, M, nx]
     gy = torch.exp(-(p[..., None] - ys) ** 2 / s2)  # [B, M, ny]
-    img = torch.einsum("bm,bmy,bmx->byx", w, gy, gx)
+    img = torch.bmm((w[..., None] * gy).transpose(1, 2), gx)  # [B, ny, nx]
     return img.reshape(*pad.shape, ny, nx)
 
 
@@ -156,10 +157,13 @@ def persistence_landscape(
     xs = landscape_grid(lo, hi, R, auto, keep_endpoints, pad.points)
     mid = pad.points.sum(-1) / 2
     half = (pad.points[..., 1] - pad.points[..., 0]) / 2
-    tents = (half[:, None, :] - (xs[:, None] - mid[:, None, :]).abs()).clamp_min(0)  # [B, R, M]
-    tents = torch.where(pad.mask[:, None, :], tents, torch.zeros_like(tents))
-    M = tents.shape[-1]
-    if M < K:
-        tents = torch.nn.functional.pad(tents, (0, K - M))
-    top = torch.topk(tents, K, dim=-1).values  # [B, R, K], sorted descending
-    return (math.sqrt(2.0) * top.transpose(1, 2)).reshape(*pad.shape, K, R)
+    # Which point gives each value: computed without gradient (numba), then gathered.
+    idx = landscape_indices(mid.detach().cpu().double().numpy(), half.detach().cpu().double().numpy(),
+                            pad.mask.sum(1).cpu().numpy(), xs.detach().cpu().double().numpy(), K)
+    idx = torch.from_numpy(idx).to(mid.device).reshape(pad.size, K * R)
+    hit = idx >= 0
+    i = idx.clamp_min(0)
+    m = mid.gather(1, i) if mid.shape[1] else torch.zeros_like(idx, dtype=mid.dtype)
+    h = half.gather(1, i) if mid.shape[1] else torch.zeros_like(idx, dtype=mid.dtype)
+    top = torch.where(hit, (h - (xs.repeat(K) - m).abs()).clamp_min(0), torch.zeros_like(m))
+    return (math.sqrt(2.0) * top).reshape(*pad.shape, K, R)
