@@ -149,6 +149,13 @@ def to_padded(x: DiagramLike, *, essential: EssentialMode, validate: bool = True
     birth, death, ess, item, size, shape = _rows(x, name)
     if validate:
         _validate(birth, death, ess, name)
+    if isinstance(x, (list, tuple)) and (essential == "keep" or not bool(ess.any())):
+        # Fast path: a list without essential rows pads in one call.
+        lengths = torch.tensor([t.shape[0] for t in x], device=birth.device)
+        pts = torch.nn.utils.rnn.pad_sequence(list(x), batch_first=True)
+        mask = torch.arange(pts.shape[1], device=pts.device) < lengths[:, None]
+        none = pts.new_zeros(size, 0)
+        return Padded(pts, mask, none, none.bool(), shape)
     if isinstance(essential, str):
         if essential == "match":
             fin = ~ess

@@ -2,7 +2,8 @@
 
 ``lambda_k(x)`` is the k-th largest tent ``max(0, h_j - |x - m_j|)`` over the points j
 of a diagram (``m`` midpoint, ``h`` half-persistence). For every (diagram, x) the kernel
-keeps the K largest positive tents by insertion (K is small) and returns their point
+keeps the K largest positive tents by insertion (K is small; each point visits only the
+grid points inside its support) and returns their point
 indices ``[B, K, R]`` (-1: no positive tent, value 0). The caller gathers the values
 from the differentiable points, so gradients reach exactly the points that shape
 each landscape. O(B R M K) work, parallel over diagrams.
@@ -17,30 +18,29 @@ import topograph.core._numba_config  # noqa: F401  (no spinning OpenMP threads)
 
 @numba.njit(cache=True, parallel=True)
 def landscape_indices(mid, half, counts, xs, K):
+    """``[B, K, R]`` point index of the k-th largest tent at ``xs[r]`` (sorted grid)."""
     B, R = mid.shape[0], xs.shape[0]
     out = np.full((B, K, R), -1, np.int64)
     for b in numba.prange(B):
-        vals = np.empty(K)
-        ids = np.empty(K, np.int64)
-        for r in range(R):
-            x = xs[r]
-            n = 0
-            for j in range(counts[b]):
-                v = half[b, j] - abs(x - mid[b, j])
-                if v <= 0.0:
+        vals = np.zeros((R, K))
+        n = np.zeros(R, np.int64)
+        for j in range(counts[b]):
+            m, h = mid[b, j], half[b, j]
+            # Only grid points strictly inside (birth, death) see a positive tent.
+            r0 = np.searchsorted(xs, m - h, side="right")
+            r1 = np.searchsorted(xs, m + h, side="left")
+            for r in range(r0, r1):
+                v = h - abs(xs[r] - m)
+                if v <= 0.0 or (n[r] == K and v <= vals[r, K - 1]):
                     continue
-                if n == K and v <= vals[K - 1]:
-                    continue
-                pos = n if n < K else K - 1
-                while pos > 0 and vals[pos - 1] < v:
+                pos = n[r] if n[r] < K else K - 1
+                while pos > 0 and vals[r, pos - 1] < v:
                     if pos < K:
-                        vals[pos] = vals[pos - 1]
-                        ids[pos] = ids[pos - 1]
+                        vals[r, pos] = vals[r, pos - 1]
+                        out[b, pos, r] = out[b, pos - 1, r]
                     pos -= 1
-                vals[pos] = v
-                ids[pos] = j
-                if n < K:
-                    n += 1
-            for k in range(n):
-                out[b, k, r] = ids[k]
+                vals[r, pos] = v
+                out[b, pos, r] = j
+                if n[r] < K:
+                    n[r] += 1
     return out
