@@ -79,7 +79,21 @@ def lsap(C: np.ndarray, col4row: np.ndarray) -> None:
     remaining = np.empty(n, np.int64)
     SR = np.empty(n, np.bool_)
     SC = np.empty(n, np.bool_)
+    # Row reduction (u_i = min_j C_ij, v = 0: reduced costs >= 0) and a greedy start:
+    # a row whose cheapest column is free takes it (a tight edge). Only the rows left
+    # free need an augmenting path.
+    for i in range(n):
+        best = 0
+        for j in range(1, n):
+            if C[i, j] < C[i, best]:
+                best = j
+        u[i] = C[i, best]
+        if row4col[best] == -1:
+            row4col[best] = i
+            col4row[i] = best
     for cur in range(n):
+        if col4row[cur] != -1:
+            continue
         for j in range(n):
             remaining[j] = n - 1 - j
             shortest[j] = np.inf
