@@ -10,9 +10,11 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from topograph.core._deprecation import keyword_only, renamed_kwargs
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
 from topograph.core.filtration import edge_lengths, pairwise_distances
+from topograph.core.kernels import resolve
 from topograph.core.pairing.graph import pair_graphs
 from topograph.core.pairing.rips import (
     farthest_pair,
@@ -97,15 +99,16 @@ def _group_max(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
     return values.gather(0, arg.clamp_min(0))
 
 
+@renamed_kwargs(num_graphs="num_samples", essential="essential_death", check="validate")
 def lower_star_persistence(
     values: Tensor,
     edge_index: Tensor | GraphBatch,
     batch: Tensor | None = None,
     *,
-    num_graphs: int | None = None,
-    essential: Essential = "inf",
+    num_samples: int | None = None,
+    essential_death: Essential = "inf",
     backend: str = "auto",
-    check: bool = True,
+    validate: bool = True,
 ) -> GraphPersistence:
     """Persistence diagrams (dims 0 and 1) of lower-star filtrations on a batch of graphs.
 
@@ -115,11 +118,15 @@ def lower_star_persistence(
         edge_index: ``[2, E]`` edges in any direction (duplicates and self-loops are
             dropped), or a prepared :class:`GraphBatch`.
         batch: ``[N]`` sorted graph id of every vertex (PyG style); ``None`` = one graph.
-        num_graphs: number of graphs (avoids reading it from ``batch``).
-        essential: death convention for essential classes: ``"inf"``, ``"max"``
+        num_samples: number of graphs B (avoids reading it from ``batch``; keeps
+            trailing empty graphs). Deprecated alias: ``num_graphs``.
+        essential_death: death convention for essential classes: ``"inf"``, ``"max"``
             (the graph's largest value for that filtration, differentiable) or a float.
-        backend: ``"auto"`` (numba on CPU, torch elsewhere), ``"numba"`` or ``"torch"``.
-        check: validate inputs (finite values, index ranges, sorted batch).
+            Deprecated alias: ``essential``.
+        backend: ``"auto"`` (numba on CPU, Triton for CUDA tensors), ``"numba"`` or
+            ``"triton"`` (see :mod:`topograph.core.kernels`).
+        validate: check inputs (finite values, index ranges, sorted batch).
+            Deprecated alias: ``check``.
 
     Returns:
         :class:`GraphPersistence` with ``dim0`` (one row per vertex: birth ``f(v)``,
@@ -136,7 +143,7 @@ def lower_star_persistence(
         raise ValueError("empty batch: values has no vertices")
     if vals.shape[1] == 0:
         raise ValueError(f"values has shape {list(values.shape)}: no filtrations (k = 0)")
-    check_essential(essential)
+    check_essential(essential_death)
     if isinstance(edge_index, GraphBatch):
         cx = edge_index
         if cx.num_nodes != n:
@@ -147,17 +154,17 @@ def lower_star_persistence(
             check_tensor(batch, "batch")
         check_same_device(values=values, edge_index=edge_index, batch=batch)
         check_has_data(values=values)
-        cx = GraphBatch.from_edge_index(edge_index, n, batch, num_graphs=num_graphs)
+        cx = GraphBatch.from_edge_index(edge_index, n, batch, num_samples=num_samples)
     check_same_device(values=values, edge_index=cx.edge_index)
     check_has_data(values=values)
     if cx.faces is not None and cx.faces.shape[1]:
         raise ValueError("lower_star_persistence computes graph persistence (vertices and edges); "
                          "this complex has triangles, which would change dimension 1")
-    if check:
+    if validate:
         check_finite(vals, "values")
     k = vals.shape[1]
     ei = cx.edge_index
-    pairing = pair_graphs(vals, ei, cx.edge_batch, n, backend=backend)
+    pairing = pair_graphs(vals, ei, cx.edge_batch, n, backend=backend, num_samples=cx.num_samples)
 
     # Dimension 0: the death value of a vertex's class is the value of the last vertex
     # of its killing edge.
@@ -165,21 +172,21 @@ def lower_star_persistence(
     death_vertex = pairing.death_vertex
     birth_vertex = torch.arange(n, device=vals.device)[:, None].expand(n, k)
     death0 = vals.gather(0, death_vertex.clamp_min(0))
-    need_max = essential == "max"
-    gmax = _group_max(vals, cx.batch, cx.num_graphs) if need_max else None
-    death0 = apply_essential(death0, ess0, essential, gmax[cx.batch] if need_max else None)
+    need_max = essential_death == "max"
+    gmax = _group_max(vals, cx.batch, cx.num_samples) if need_max else None
+    death0 = apply_essential(death0, ess0, essential_death, gmax[cx.batch] if need_max else None)
     dim0 = Diagram(0, vals, death0, ess0, cx.batch, birth_vertex, death_vertex,
-                   cx.num_graphs, essential)
+                   cx.num_samples, essential_death)
 
     # Dimension 1: every cycle edge is born at its value and never dies.
     ce = pairing.cycle_edges  # [C, k]
     bv1 = pairing.cycle_vertex
     birth1 = vals.gather(0, bv1)
     ess1 = torch.ones_like(ce, dtype=torch.bool)
-    death1 = apply_essential(birth1, ess1, essential,
+    death1 = apply_essential(birth1, ess1, essential_death,
                              gmax[pairing.cycle_batch] if need_max else None)
     dim1 = Diagram(1, birth1, death1, ess1, pairing.cycle_batch, bv1, torch.full_like(ce, -1),
-                   cx.num_graphs, essential)
+                   cx.num_samples, essential_death)
     return GraphPersistence(dim0, dim1, cx)
 
 
@@ -209,14 +216,16 @@ def _check_distance_matrix(d: Tensor) -> None:
                          f"{float(asym):.3g}); pass a distance matrix")
 
 
+@keyword_only(1, ("max_dim",))
+@renamed_kwargs(essential="essential_death", check="validate")
 def rips_persistence(
     points: Tensor | None,
-    max_dim: int = 0,
     *,
+    max_dim: int = 0,
     distances: Tensor | None = None,
-    essential: Essential = "inf",
+    essential_death: Essential = "inf",
     backend: str = "auto",
-    check: bool = True,
+    validate: bool = True,
 ) -> RipsPersistence:
     """Persistence of Vietoris-Rips filtrations of point clouds ``[n, d]`` or ``[B, n, d]``.
 
@@ -225,10 +234,15 @@ def rips_persistence(
         max_dim: 0 (MST, batched, any device) or 1 (adds giotto-ph's dimension 1 on the
             CPU: host copy and a loop over samples).
         distances: precomputed ``[n, n]`` / ``[B, n, n]`` distance matrices (differentiable).
-        essential: death convention for the one essential class of each sample
-            (``"max"``: the sample's largest distance).
-        backend: pairing backend for dimension 0 (``"auto"``, ``"numba"``, ``"torch"``).
-        check: validate inputs (finite values).
+        essential_death: death convention for the one essential class of each sample
+            (``"inf"``, ``"max"``: the sample's largest distance, or a float).
+            Deprecated alias: ``essential``.
+        backend: pairing backend for dimension 0 (``"auto"``, ``"numba"``, ``"triton"``,
+            ``"torch"``; see :mod:`topograph.core.kernels`).
+        validate: check inputs (finite values). Deprecated alias: ``check``.
+
+    ``max_dim`` is keyword-only (passing it by position still works, with a
+    ``DeprecationWarning``).
 
     Returns:
         :class:`RipsPersistence`. A single cloud is a batch of one sample. Values are
@@ -244,16 +258,16 @@ def rips_persistence(
         if points.shape[-1] == 0:
             raise ValueError("points have dimension 0")
         check_has_data(points=points)
-        if check:
+        if validate:
             check_finite(points, "points")
         pts = points.unsqueeze(0) if points.dim() == 2 else points
         B, n = pts.shape[0], pts.shape[1]
         # The full distance matrix is only needed for dimension 1, the "max" convention,
-        # or the torch backend; the numba path runs Prim on the coordinates.
-        if max_dim >= 1 or backend == "torch" or pts.device.type != "cpu":
+        # or the torch backend; numba and Triton run Prim on the coordinates.
+        if max_dim >= 1 or resolve(backend, pts.device, extra=("torch",)) == "torch":
             with torch.no_grad():
                 dist = pairwise_distances(pts.detach())
-            if check and not all_finite(dist):
+            if validate and not all_finite(dist):
                 raise ValueError(f"pairwise distances overflow {points.dtype}: the coordinates are "
                                  "too large, rescale the points or use float64")
     else:
@@ -261,14 +275,14 @@ def rips_persistence(
         if distances.dim() not in (2, 3) or distances.shape[-1] != distances.shape[-2]:
             raise ValueError(f"distances must be [n, n] or [B, n, n], got {list(distances.shape)}")
         check_has_data(distances=distances)
-        if check:
+        if validate:
             check_finite(distances, "distances")
             _check_distance_matrix(distances)
         dist = distances.unsqueeze(0) if distances.dim() == 2 else distances
         B, n = dist.shape[0], dist.shape[1]
     if max_dim not in (0, 1):
         raise ValueError(f"max_dim must be 0 or 1, got {max_dim}")
-    check_essential(essential)
+    check_essential(essential_death)
     if n == 0 or B == 0:
         raise ValueError("empty point cloud")
     device = (dist if dist is not None else pts).device
@@ -279,7 +293,7 @@ def rips_persistence(
         mst, far = rips_pairs_from_points(pts, backend=backend, return_farthest=True)
     # Row layout per sample: the n-1 MST edges, then the essential class.
     lengths = _gather_lengths(pts, dist, mst)
-    if check and pts is not None and not all_finite(lengths):
+    if validate and pts is not None and not all_finite(lengths):
         raise ValueError(f"distances overflow {pts.dtype}: the coordinates are too large, "
                          "rescale the points or use float64")
     deaths = torch.cat([lengths, lengths.new_zeros(B, 1)], 1)
@@ -287,16 +301,16 @@ def rips_persistence(
                            torch.full((B, 1), -1, dtype=torch.long, device=device)], 1)
     ess = death_idx < 0
     smax = None
-    if essential == "max":
+    if essential_death == "max":
         if far is None:
             far = farthest_pair(dist)
         smax = _gather_lengths(pts, dist, far[:, None, :]).expand(B, n)
-    deaths = apply_essential(deaths, ess, essential, smax)
+    deaths = apply_essential(deaths, ess, essential_death, smax)
     births = torch.zeros_like(deaths)
     batch = torch.arange(B, device=device).repeat_interleave(n)
     zero_idx = torch.zeros((B * n, 1), dtype=torch.long, device=device)
     dim0 = Diagram(0, births.reshape(-1, 1), deaths.reshape(-1, 1), ess.reshape(-1, 1), batch,
-                   zero_idx, death_idx.reshape(-1, 1), B, essential)
+                   zero_idx, death_idx.reshape(-1, 1), B, essential_death)
     dim1 = None
     if max_dim >= 1:
         pairs = rips_dim1_pairs(dist)
@@ -314,5 +328,5 @@ def rips_persistence(
         dim1 = Diagram(1, b1, d1, torch.zeros_like(b1, dtype=torch.bool),
                        torch.arange(B, device=device).repeat_interleave(sizes),
                        (be[..., 0] * n + be[..., 1])[keep][:, None],
-                       (de[..., 0] * n + de[..., 1])[keep][:, None], B, essential)
+                       (de[..., 0] * n + de[..., 1])[keep][:, None], B, essential_death)
     return RipsPersistence(dim0, dim1, dist, mst)

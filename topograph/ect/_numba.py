@@ -12,18 +12,11 @@ import math
 
 import numpy as np
 
-try:
-    import numba
-
-    import topograph.core._numba_config  # noqa: F401  (no spinning OpenMP threads)
-except ImportError:  # pragma: no cover - numba is a dependency, torch fallback otherwise
-    numba = None
-
-AVAILABLE = numba is not None
+import numba
 
 
 def _jit(fn):
-    return numba.njit(cache=True, parallel=True)(fn) if AVAILABLE else fn
+    return numba.njit(cache=True, parallel=True)(fn)
 
 
 @_jit
@@ -183,8 +176,12 @@ def image_to_table(g, w, m, sd, z):  # pragma: no cover - compiled
 
 
 def num_blocks(num_dirs: int) -> int:
-    """Direction blocks processed in parallel (one per numba thread)."""
-    return max(1, min(num_dirs, numba.get_num_threads() if AVAILABLE else 1))
+    """Direction blocks processed in parallel (one per numba thread). Called before every
+    parallel kernel: selects numba's threading layer first (no spinning OpenMP threads)."""
+    from topograph.core.kernels import configure_numba
+
+    configure_numba()
+    return max(1, min(num_dirs, numba.get_num_threads()))
 
 
 def as_numpy(t) -> np.ndarray:

@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from topograph.core._deprecation import keyword_only
+from topograph.core.kernels import numba_pairing, resolve, triton_kernels
 from topograph.core.validation import check_float, check_has_data
 
 
@@ -30,7 +32,8 @@ def _kernel_dtype(t: Tensor) -> Tensor:
     return t if t.dtype in (torch.float32, torch.float64) else t.float()
 
 
-def rips_pairs(dist: Tensor, backend: str = "auto") -> Tensor:
+@keyword_only(1, ("backend",))
+def rips_pairs(dist: Tensor, *, backend: str = "auto") -> Tensor:
     """MST edges ``[B, n-1, 2]`` (or ``[n-1, 2]`` for a single ``[n, n]`` matrix).
 
     A low-level primitive: shapes and dtypes are checked, values are not (they must
@@ -41,17 +44,15 @@ def rips_pairs(dist: Tensor, backend: str = "auto") -> Tensor:
         raise ValueError(f"dist must be [n, n] or [B, n, n], got {list(dist.shape)}")
     single = dist.dim() == 2
     d = dist.detach().unsqueeze(0) if single else dist.detach()
-    if backend == "auto":
-        backend = "numba" if d.device.type == "cpu" else "torch"
+    kind = resolve(backend, d.device, extra=("torch",))
     with torch.no_grad():
-        if backend == "numba":
-            from topograph.core.pairing._kernels import prim_kernel  # numba loads lazily
-
-            out = torch.from_numpy(prim_kernel(np.ascontiguousarray(_kernel_dtype(d).numpy()))[0])
-        elif backend == "torch":
-            out = _boruvka(d)
+        if kind == "numba":  # CPU kernel; other devices: one round trip
+            host = np.ascontiguousarray(_kernel_dtype(d).cpu().numpy())
+            out = torch.from_numpy(numba_pairing().prim_kernel(host)[0]).to(d.device)
+        elif kind == "triton":
+            out = triton_kernels("rips").prim(d, from_points=False)[0]
         else:
-            raise ValueError(f"unknown backend {backend!r}; use 'auto', 'numba' or 'torch'")
+            out = _boruvka(d)
     return out[0] if single else out
 
 
@@ -89,14 +90,14 @@ def prim_operand(points: Tensor) -> tuple[np.ndarray, int]:
 def mst_numba(points: Tensor) -> tuple[np.ndarray, np.ndarray]:
     """CPU fast path of :func:`rips_pairs_from_points`: MST edges ``[B, n-1, 2]`` and
     farthest pairs ``[B, 2]`` of ``points [B, n, d]`` as int64 numpy arrays."""
-    from topograph.core.pairing._kernels import run_prim
-
+    run_prim = numba_pairing().run_prim
     data, kind = prim_operand(points)
     n, d = points.shape[-2], points.shape[-1]
     return run_prim(data, kind, n * n * (max(d, 1) if kind == 2 else 1))
 
 
-def rips_pairs_from_points(points: Tensor, backend: str = "auto",
+@keyword_only(1, ("backend", "return_farthest"))
+def rips_pairs_from_points(points: Tensor, *, backend: str = "auto",
                            return_farthest: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """MST edges ``[B, n-1, 2]`` of point clouds ``[B, n, d]``.
 
@@ -111,19 +112,18 @@ def rips_pairs_from_points(points: Tensor, backend: str = "auto",
     check_has_data(points=points)
     if points.dim() != 3:
         raise ValueError(f"points must be [B, n, d], got {list(points.shape)}")
-    if backend == "auto":
-        backend = "numba" if points.device.type == "cpu" else "torch"
+    kind = resolve(backend, points.device, extra=("torch",))
     with torch.no_grad():
-        if backend == "numba":
-            edges, far = mst_numba(points)
-            edges, far = torch.from_numpy(edges), torch.from_numpy(far)
-        elif backend == "torch":
+        if kind == "numba":  # CPU kernel; other devices: one round trip
+            edges, far = mst_numba(points.detach().cpu())
+            edges, far = torch.from_numpy(edges).to(points.device), torch.from_numpy(far).to(points.device)
+        elif kind == "triton":
+            edges, far = triton_kernels("rips").prim(points.detach(), from_points=True)
+        else:
             from topograph.core.filtration import pairwise_distances
 
             d = pairwise_distances(points.detach())
             edges, far = _boruvka(d), farthest_pair(d)
-        else:
-            raise ValueError(f"unknown backend {backend!r}; use 'auto', 'numba' or 'torch'")
     return (edges, far) if return_farthest else edges
 
 
@@ -197,10 +197,7 @@ def rips_dim1_pairs(dist: Tensor) -> list[tuple[Tensor, Tensor]]:
     ``dist``'s device; essential classes (none for a full Rips complex) are dropped.
     CPU-bound: copies to the host and loops over samples.
     """
-    try:
-        from gph import ripser_parallel
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError("Rips dimension 1 needs giotto-ph: pip install giotto-ph") from err
+    from gph import ripser_parallel  # a dependency, imported on first use (slow to load)
     out = []
     host = dist.detach().to("cpu", torch.float64).numpy()
     for mat in host:
