@@ -13,7 +13,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-import topograph.core._numba_config  # noqa: F401  (no spinning OpenMP threads)
 
 
 @numba.njit(cache=True, parallel=True)

@@ -28,7 +28,6 @@ import math
 import numba
 import numpy as np
 
-import topograph.core._numba_config  # noqa: F401  (no spinning OpenMP threads)
 
 _jit = numba.njit(cache=True, nogil=True)
 

@@ -22,6 +22,7 @@ import math
 import torch
 from torch import Tensor
 
+from topograph.core._numba_config import configure_threading
 from topograph.diagrams._inputs import (
     DiagramLike,
     EssentialMode,
@@ -74,6 +75,7 @@ def _at_least_one_row(p: Padded) -> Padded:
 
 
 def _host(p: Padded) -> tuple:
+    configure_threading()  # numba's workqueue layer before the first parallel kernel
     pts = p.points.detach().to("cpu", torch.float64).contiguous().numpy()
     n = p.mask.sum(1).to("cpu").numpy()
     return pts, n

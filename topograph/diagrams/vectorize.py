@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from topograph.core._numba_config import configure_threading
 from topograph.diagrams._landscape import landscape_indices
 from topograph.diagrams._inputs import DiagramLike, EssentialMode, check_essential_mode, to_padded
 
@@ -158,6 +159,7 @@ def persistence_landscape(
     mid = pad.points.sum(-1) / 2
     half = (pad.points[..., 1] - pad.points[..., 0]) / 2
     # Which point gives each value: computed without gradient (numba), then gathered.
+    configure_threading()
     idx = landscape_indices(mid.detach().cpu().double().numpy(), half.detach().cpu().double().numpy(),
                             pad.mask.sum(1).cpu().numpy(), xs.detach().cpu().double().numpy(), K)
     idx = torch.from_numpy(idx).to(mid.device).reshape(pad.size, K * R)
