@@ -131,3 +131,18 @@ def test_empty_diagrams():
     assert float(sliced_wasserstein(e, e)) == 0.0
     with pytest.raises(ValueError, match="im_range"):
         persistence_image([e])
+
+
+def test_as_is_uses_the_diagrams_own_essential_deaths():
+    h = torch.tensor([0.0, 0.5, 1.0, 0.25], dtype=torch.float64, requires_grad=True)
+    ei = torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]])
+    per = lower_star_persistence(h, ei, essential_death="max")
+    grid = torch.tensor([0.1, 0.6, 0.99, 1.5], dtype=torch.float64)
+    # The one cycle is born at 1.0 and, "as is", dies at the graph's max (1.0): never alive.
+    assert betti_curve(per.dim1, grid=grid, essential="as_is")[0, 0].tolist() == [0, 0, 0, 0]
+    assert betti_curve(per.dim1, grid=grid)[0, 0].tolist() == [0, 0, 0, 1]
+    tp = total_persistence(per.dim0, essential="as_is")  # one minimum: only (0, 1) persists
+    tp.sum().backward()
+    assert float(tp.detach()) == pytest.approx(1.0) and h.grad[2] == 1.0 and h.grad[0] == -1.0
+    with pytest.raises(ValueError, match="as_is"):
+        total_persistence(lower_star_persistence(h, ei).dim0, essential="as_is")

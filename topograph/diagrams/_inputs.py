@@ -18,7 +18,10 @@ if its death is ``+inf``. What happens to essential rows is the caller's
 * ``"match"``: kept apart (``ess``), to be matched among themselves (distances);
 * ``"keep"``: kept as finite rows with death ``+inf`` (Betti / Euler curves);
 * ``"drop"``: discarded;
-* a float: their death is replaced by that cap and they become finite rows.
+* a float: their death is replaced by that cap and they become finite rows;
+* ``"as_is"`` (Diagram inputs): the Diagram's own deaths, i.e. its ``essential_death``
+  convention (``"max"``: the sample's largest value, differentiable, as TOGL uses);
+  the rows become finite rows. A Diagram with ``essential_death="inf"`` is refused.
 """
 from __future__ import annotations
 
@@ -149,6 +152,15 @@ def to_padded(x: DiagramLike, *, essential: EssentialMode, validate: bool = True
     birth, death, ess, item, size, shape = _rows(x, name)
     if validate:
         _validate(birth, death, ess, name)
+    if essential == "as_is":
+        if not isinstance(x, Diagram) or x.essential_death == "inf":
+            raise ValueError(f"essential='as_is' uses a Diagram's own finite essential deaths; "
+                             f"{name} is not a Diagram with essential_death 'max' or a float "
+                             "(pass essential='drop' or a float cap instead)")
+        death = x.death.reshape(-1)
+        if validate and bool((death[ess] < birth[ess]).any()):
+            raise ValueError(f"{name} has essential deaths below their births")
+        ess = torch.zeros_like(ess)
     if isinstance(x, (list, tuple)) and (essential == "keep" or not bool(ess.any())):
         # Fast path: a list without essential rows pads in one call.
         lengths = torch.tensor([t.shape[0] for t in x], device=birth.device)

@@ -65,7 +65,7 @@ def betti_curve(
     ``linspace(smallest birth, largest finite death, resolution + 2)`` over the batch.
     ``essential``: ``"keep"`` (count them forever), ``"drop"`` or a float cap.
     """
-    check_essential_mode(essential, ("keep", "drop"))
+    check_essential_mode(essential, ("keep", "drop", "as_is"))
     pad = to_padded(diagrams, essential=essential, validate=validate, name="diagrams")
     xs = _grid([pad], resolution, sample_range, grid, keep_endpoints)
     return _betti(pad, xs).reshape(*pad.shape, xs.shape[0])
@@ -112,7 +112,7 @@ def total_persistence(
     Essential points are dropped (``"drop"``) or capped (a float); keeping them would
     make the sum infinite.
     """
-    check_essential_mode(essential, ("drop",))
+    check_essential_mode(essential, ("drop", "as_is"))
     if isinstance(order, bool) or not isinstance(order, (int, float)) or not order > 0:
         raise ValueError(f"order must be a positive float, got {order!r}")
     pad = to_padded(diagrams, essential=essential, validate=validate, name="diagrams")

@@ -33,7 +33,7 @@ from topograph.diagrams._inputs import (
 )
 from topograph.diagrams._matching import bottleneck_matching, wasserstein_matching
 
-_MODES = ("match", "drop")
+_MODES = ("match", "drop", "as_is")
 
 
 def _check_exponent(value: object, name: str) -> float:

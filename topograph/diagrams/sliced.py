@@ -40,7 +40,7 @@ def sliced_wasserstein(
         essential: ``"drop"`` or a float cap for essential deaths.
         validate: check the inputs.
     """
-    check_essential_mode(essential, ("drop",))
+    check_essential_mode(essential, ("drop", "as_is"))
     if isinstance(num_directions, bool) or not isinstance(num_directions, int) or num_directions < 2:
         raise ValueError(f"num_directions must be an int >= 2 (gudhi uses num_directions - 1 "
                          f"lines), got {num_directions!r}")

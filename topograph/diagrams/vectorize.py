@@ -61,14 +61,15 @@ def persistence_image(
             and persistence over the whole batch (what gudhi's ``fit`` does).
         weight: a function of ``[..., 2]`` (birth, persistence) tensors returning
             ``[...]`` weights (gudhi's default: 1; Adams et al. use a ramp in persistence).
-        essential: ``"drop"`` or a float cap for essential deaths.
+        essential: ``"drop"``, a float cap for essential deaths, or ``"as_is"``
+            (a Diagram's own finite essential deaths, e.g. ``essential_death="max"``).
         validate: check the inputs.
 
     Returns:
         ``[*batch, ny, nx]`` images (rows = persistence, columns = birth);
         ``image.reshape(*batch, -1)`` equals gudhi's flattened vector.
     """
-    check_essential_mode(essential, ("drop",))
+    check_essential_mode(essential, ("drop", "as_is"))
     if not isinstance(resolution, (list, tuple)) or len(resolution) != 2:
         raise ValueError(f"resolution must be a pair (nx, ny), got {resolution!r}")
     nx, ny = (_check_resolution(r, "resolution") for r in resolution)
@@ -143,13 +144,14 @@ def persistence_landscape(
             smallest birth and largest death over the batch, sampled at ``resolution``
             inner points of ``linspace(lo, hi, resolution + 2)`` (gudhi's ``fit``);
             ``keep_endpoints=True`` keeps the ends instead.
-        essential: ``"drop"`` or a float cap for essential deaths.
+        essential: ``"drop"``, a float cap for essential deaths, or ``"as_is"``
+            (a Diagram's own finite essential deaths, e.g. ``essential_death="max"``).
         validate: check the inputs.
 
     Returns:
         ``[*batch, num_landscapes, resolution]``; ``reshape(*batch, -1)`` equals gudhi's vector.
     """
-    check_essential_mode(essential, ("drop",))
+    check_essential_mode(essential, ("drop", "as_is"))
     K = _check_resolution(num_landscapes, "num_landscapes")
     R = _check_resolution(resolution, "resolution")
     pad = to_padded(diagrams, essential=essential, validate=validate, name="diagrams")
