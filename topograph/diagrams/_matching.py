@@ -15,9 +15,10 @@ or a distance to the diagonal) for which a matching exists that uses pairs of co
 <= t and leaves unmatched only points within t of the diagonal. By the
 Mendelsohn-Dulmage theorem this holds iff the points of X farther than t from the
 diagonal can all be matched into Y, and those of Y into X (two bipartite matchings,
-augmenting paths). A binary search over the sorted candidates between a lower and
-an upper bound finds t; the kernel returns which candidate it is, so the caller can
-gather that one value from the differentiable inputs.
+augmenting paths). A search over the candidates between a lower and an upper bound
+finds t (median selection, then a binary search once few are left: sorting all
+candidates cost more than every matching test together); the kernel returns which
+candidate it is, so the caller can gather that one value from the differentiable inputs.
 
 Both kernels run in parallel over the pairs of a batch (``prange``).
 """
@@ -197,7 +198,19 @@ def wasserstein_matching(A, na, Bp, nb, p, q):
 def _covers(C, t, heavy, nh, ncol, transpose, match, visited, stack_r, stack_j, chosen):
     """Whether every row in ``heavy[:nh]`` can be matched to a column with cost <= t."""
     match[:ncol] = -1
+    # Greedy start: a row takes the first free column it can reach directly.
+    done = np.zeros(nh, np.bool_)
     for h in range(nh):
+        u = heavy[h]
+        for j in range(ncol):
+            c = C[j, u] if transpose else C[u, j]
+            if c <= t and match[j] == -1:
+                match[j] = u
+                done[h] = True
+                break
+    for h in range(nh):
+        if done[h]:
+            continue
         visited[:ncol] = False
         stack_r[0] = heavy[h]
         stack_j[0] = 0
@@ -280,47 +293,72 @@ def _bottleneck_one(A, na, Bp, nb, q, out):
     for j in range(nb):
         lo = max(lo, colmin[j])
         hi = max(hi, dyb[j])
-    # Candidates in [lo, hi] with their origin.
-    ncand = 0
+    # Candidate values in [lo, hi]; the answer is one of them and hi is feasible.
     total = na * nb + na + nb
-    vals = np.empty(total)
-    code = np.empty((total, 3), np.int64)
+    work = np.empty(total)
+    m = 0
     for i in range(na):
         if lo <= dxa[i] <= hi:
-            vals[ncand] = dxa[i]
-            code[ncand, 0], code[ncand, 1], code[ncand, 2] = 1, i, 0
-            ncand += 1
+            work[m] = dxa[i]
+            m += 1
     for j in range(nb):
         if lo <= dyb[j] <= hi:
-            vals[ncand] = dyb[j]
-            code[ncand, 0], code[ncand, 1], code[ncand, 2] = 2, 0, j
-            ncand += 1
+            work[m] = dyb[j]
+            m += 1
     for i in range(na):
         for j in range(nb):
             if lo <= C[i, j] <= hi:
-                vals[ncand] = C[i, j]
-                code[ncand, 0], code[ncand, 1], code[ncand, 2] = 0, i, j
-                ncand += 1
-    order = np.argsort(vals[:ncand])
-    m = max(na, nb) + 1
-    buf_h = np.empty(m, np.int64)
-    match = np.empty(m, np.int64)
-    visited = np.empty(m, np.bool_)
-    stack_r = np.empty(m, np.int64)
-    stack_j = np.empty(m, np.int64)
-    chosen = np.empty(m, np.int64)
-    a, b = 0, ncand - 1  # cand[order[b]] == hi is feasible (everything to the diagonal)
+                work[m] = C[i, j]
+                m += 1
+    sz = max(na, nb) + 1
+    buf_h = np.empty(sz, np.int64)
+    match = np.empty(sz, np.int64)
+    visited = np.empty(sz, np.bool_)
+    stack_r = np.empty(sz, np.int64)
+    stack_j = np.empty(sz, np.int64)
+    chosen = np.empty(sz, np.int64)
+    # Selection instead of a full sort: test the median of the remaining candidates and
+    # keep the half that still contains the answer (O(total) work, log(total) tests).
+    while m > 16:
+        k = m // 2
+        part = np.partition(work[:m], k)
+        t = part[k]
+        if _feasible(C, dxa, dyb, t, na, nb, buf_h, match, visited, stack_r, stack_j, chosen):
+            work[:k + 1] = part[:k + 1]  # every distinct value <= t (t itself at k)
+            m = k + 1
+        else:
+            cnt = 0
+            for x in part[k + 1:m]:
+                if x > t:
+                    work[cnt] = x
+                    cnt += 1
+            m = cnt
+    cand = np.sort(work[:m])
+    a, b = 0, m - 1  # cand[m - 1] >= the answer: feasible
     while a < b:
         mid = (a + b) // 2
-        if _feasible(C, dxa, dyb, vals[order[mid]], na, nb, buf_h, match, visited,
+        if _feasible(C, dxa, dyb, cand[mid], na, nb, buf_h, match, visited,
                      stack_r, stack_j, chosen):
             b = mid
         else:
             a = mid + 1
-    k = order[a]
-    out[0], out[1], out[2] = code[k, 0], code[k, 1], code[k, 2]
-    if vals[k] == 0.0:
-        out[0] = -1
+    t = cand[a]
+    if t == 0.0:
+        return
+    # Which candidate is it (values are computed identically, so equality is exact).
+    for i in range(na):
+        if dxa[i] == t:
+            out[0], out[1], out[2] = 1, i, 0
+            return
+    for j in range(nb):
+        if dyb[j] == t:
+            out[0], out[1], out[2] = 2, 0, j
+            return
+    for i in range(na):
+        for j in range(nb):
+            if C[i, j] == t:
+                out[0], out[1], out[2] = 0, i, j
+                return
 
 
 @numba.njit(cache=True, parallel=True)
