@@ -22,6 +22,7 @@ def landscape_indices(mid, half, counts, xs, K):
     out = np.full((B, K, R), -1, np.int64)
     for b in numba.prange(B):
         vals = np.zeros((R, K))
+        ids = np.full((R, K), -1, np.int64)
         n = np.zeros(R, np.int64)
         for j in range(counts[b]):
             m, h = mid[b, j], half[b, j]
@@ -36,10 +37,13 @@ def landscape_indices(mid, half, counts, xs, K):
                 while pos > 0 and vals[r, pos - 1] < v:
                     if pos < K:
                         vals[r, pos] = vals[r, pos - 1]
-                        out[b, pos, r] = out[b, pos - 1, r]
+                        ids[r, pos] = ids[r, pos - 1]
                     pos -= 1
                 vals[r, pos] = v
-                out[b, pos, r] = j
+                ids[r, pos] = j
                 if n[r] < K:
                     n[r] += 1
+        for r in range(R):
+            for k in range(K):
+                out[b, k, r] = ids[r, k]
     return out
