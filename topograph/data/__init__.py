@@ -8,10 +8,14 @@ from topograph._lazy import lazy_getattr
 
 _EXPORTS: dict[str, str] = {
     # filled by the modules' data files: name -> module
+    "TUGraphs": "topograph.data.tu",
     "TUDataset": "topograph.data.tu",
+    "pyg_layout": "topograph.data.tu",
     "read_tu": "topograph.data.tu",
     "TUFormatError": "topograph.data.tu",
-    "stratified_kfold": "topograph.data.tu",
+    "stratified_kfold": "topograph.data.splits",
+    "stratified_split": "topograph.data.splits",
+    "cv_splits": "topograph.data.splits",
     "cycles_dataset": "topograph.data.synthetic_graphs",
     "necklaces_dataset": "topograph.data.synthetic_graphs",
     "Spheres": "topograph.data.spheres",
@@ -31,7 +35,7 @@ _EXPORTS: dict[str, str] = {
     "load_mesh_folder": "topograph.data.meshes",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(k for k in _EXPORTS if k != "TUDataset")  # not the deprecated name
 
 
 __getattr__ = lazy_getattr(__name__, _EXPORTS)

@@ -14,12 +14,13 @@ _EXPORTS: dict[str, str] = {
     "Gaussian": "topograph.togl.coordinates",
     "Line": "topograph.togl.coordinates",
     "RationalHat": "topograph.togl.coordinates",
-    "TrainConfig": "topograph.togl.train",
+    "TOGLTrainConfig": "topograph.togl.train",
+    "TrainConfig": "topograph.togl.train",  # deprecated name of TOGLTrainConfig
     "cross_validate": "topograph.togl.train",
     "train_fold": "topograph.togl.train",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(k for k in _EXPORTS if k != "TrainConfig")  # not the deprecated name
 
 
 __getattr__ = lazy_getattr(__name__, _EXPORTS)

@@ -16,6 +16,7 @@ _EXPORTS = {
     "image_autoencoder": "topograph.topoae.models",
     "quality_measures": "topograph.topoae.metrics",
     "train_autoencoder": "topograph.topoae.train",
+    "TopoAETrainConfig": "topograph.topoae.train",
 }
 
 __all__ = sorted(_EXPORTS)
