@@ -23,7 +23,7 @@ from torch_geometric.nn import GCNConv, global_mean_pool
 from topograph import lower_star_persistence
 from topograph.data import cycles_dataset
 from topograph.diagrams import persistence_landscape
-from topograph.togl import GraphClassifier, TrainConfig, train_fold
+from topograph.togl import GraphClassifier, TOGLTrainConfig, train_fold
 
 
 class LandscapeTOGL(nn.Module):
@@ -63,7 +63,7 @@ def main() -> None:
     train_idx, val_idx = train_test_split(train_idx, test_size=0.1,
                                           stratify=[labels[i] for i in train_idx], random_state=0)
     split = [[graphs[i] for i in part] for part in (train_idx, val_idx, test_idx)]
-    cfg = TrainConfig(epochs=args.epochs, batch_size=32, lr=3e-3)
+    cfg = TOGLTrainConfig(epochs=args.epochs, batch_size=32, lr=3e-3)
     models = {
         "GCN-1-TOGL-1 (DeepSets)": GraphClassifier(in_channels=3, num_classes=2, conv="gcn",
                                                    depth=1, togl_position=1, hidden=32,
