@@ -32,12 +32,13 @@ __all__ = [
     "ect",
     "nn",
     "data",
+    "diagrams",
     "__version__",
 ]
 
 
 def __getattr__(name: str) -> Any:
     # Feature modules are imported on first use so that `import topograph` stays light.
-    if name in {"ect", "nn", "data", "topoae", "togl", "plotting"}:
+    if name in {"ect", "nn", "data", "topoae", "togl", "plotting", "diagrams"}:
         return importlib.import_module(f"topograph.{name}")
     raise AttributeError(f"module 'topograph' has no attribute {name!r}")
