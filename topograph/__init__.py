@@ -32,6 +32,7 @@ __all__ = [
     "ect",
     "nn",
     "data",
+    "diagrams",
     "__version__",
 ]
 
@@ -41,7 +42,11 @@ _SUBMODULES = ("ect", "nn", "data", "topoae", "togl", "plotting", "core")
 
 def __getattr__(name: str) -> Any:
     # Feature modules are imported on first use so that `import topograph` stays light.
+<<<<<<< HEAD
     if name in _SUBMODULES:
+=======
+    if name in {"ect", "nn", "data", "topoae", "togl", "plotting", "diagrams"}:
+>>>>>>> wip/diagrams
         return importlib.import_module(f"topograph.{name}")
     raise AttributeError(f"module 'topograph' has no attribute {name!r}")
 
