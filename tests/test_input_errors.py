@@ -61,7 +61,7 @@ def test_non_integer_indices_are_refused(dtype):
 
 
 def test_sparse_indices_are_refused():
-    with pytest.raises(TypeError, match="edge_index is a sparse tensor"):
+    with pytest.raises(TypeError, match="edge_index is a sparse"):
         lower_star_persistence(V, EI.to_sparse())
 
 

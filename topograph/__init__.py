@@ -32,12 +32,26 @@ __all__ = [
     "ect",
     "nn",
     "data",
+    "diagrams",
     "__version__",
 ]
 
 
+_SUBMODULES = ("ect", "nn", "data", "topoae", "togl", "plotting", "core")
+
+
 def __getattr__(name: str) -> Any:
     # Feature modules are imported on first use so that `import topograph` stays light.
-    if name in {"ect", "nn", "data", "topoae", "togl", "plotting"}:
+<<<<<<< HEAD
+    if name in _SUBMODULES:
+=======
+    if name in {"ect", "nn", "data", "topoae", "togl", "plotting", "diagrams"}:
+>>>>>>> wip/diagrams
         return importlib.import_module(f"topograph.{name}")
     raise AttributeError(f"module 'topograph' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # public names and the lazily imported feature modules, for dir() / tab completion
+    return sorted(set(__all__) | set(_SUBMODULES)
+                  | {k for k in globals() if k.startswith("__") and k.endswith("__")})

@@ -4,7 +4,7 @@ Names are resolved lazily so that importing one loader does not import them all.
 """
 from __future__ import annotations
 
-from topograph._lazy import lazy_getattr
+from topograph._lazy import lazy_dir, lazy_getattr
 
 _EXPORTS: dict[str, str] = {
     # filled by the modules' data files: name -> module
@@ -39,3 +39,4 @@ __all__ = sorted(k for k in _EXPORTS if k != "TUDataset")  # not the deprecated 
 
 
 __getattr__ = lazy_getattr(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, globals(), __all__)

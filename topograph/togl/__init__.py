@@ -4,7 +4,7 @@ Names are resolved lazily (``from topograph.togl import GraphClassifier``).
 """
 from __future__ import annotations
 
-from topograph._lazy import lazy_getattr
+from topograph._lazy import lazy_dir, lazy_getattr
 
 _EXPORTS: dict[str, str] = {
     "TOGL": "topograph.togl.layer",
@@ -24,3 +24,4 @@ __all__ = sorted(k for k in _EXPORTS if k != "TrainConfig")  # not the deprecate
 
 
 __getattr__ = lazy_getattr(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, globals(), __all__)

@@ -9,7 +9,7 @@ from torch_geometric.nn.norm import BatchNorm
 
 from topograph.core import GraphBatch, GraphPersistence, lower_star_persistence
 from topograph.core._deprecation import keyword_only, renamed_kwargs
-from topograph.core.validation import all_finite, check_float
+from topograph.core.validation import all_finite, check_float, check_matches_parameters
 from topograph.togl.coordinates import COORDINATE_FUNCTIONS, make_coordinate_function
 from topograph.togl.deepset import DeepSet, FiltrationwiseDeepSet, graph_pool
 
@@ -204,6 +204,7 @@ class TOGL(nn.Module):
                              f"{x.size(1)} features per node")
         if x.size(0) == 0:
             raise ValueError("TOGL got an empty batch (x has no rows)")
+        check_matches_parameters(x, self)
         if batch is not None and (batch.dim() != 1 or batch.numel() != x.size(0)):
             raise ValueError(f"batch vector must have one entry per node ({x.size(0)}), got "
                              f"shape {list(batch.shape)}")
