@@ -37,16 +37,12 @@ __all__ = [
 ]
 
 
-_SUBMODULES = ("ect", "nn", "data", "topoae", "togl", "plotting", "core")
+_SUBMODULES = ("ect", "nn", "data", "diagrams", "topoae", "togl", "plotting", "core")
 
 
 def __getattr__(name: str) -> Any:
     # Feature modules are imported on first use so that `import topograph` stays light.
-<<<<<<< HEAD
     if name in _SUBMODULES:
-=======
-    if name in {"ect", "nn", "data", "topoae", "togl", "plotting", "diagrams"}:
->>>>>>> wip/diagrams
         return importlib.import_module(f"topograph.{name}")
     raise AttributeError(f"module 'topograph' has no attribute {name!r}")
 
