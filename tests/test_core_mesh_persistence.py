@@ -186,3 +186,13 @@ def test_backends_for_meshes() -> None:
         lower_star_persistence(vals, faces=faces, backend="triton")
     with pytest.raises(ValueError, match="backend"):
         lower_star_persistence(vals, faces=faces, backend="cuda-kernels")
+
+
+def test_essential_cap_below_a_birth_is_refused() -> None:
+    faces = torch.tensor([[0], [1], [2]])
+    vals = torch.tensor([0.0, 1.0, 2.0, 5.0])  # vertex 3 is isolated: essential born at 5
+    with pytest.raises(ValueError, match="essential_death"):
+        lower_star_persistence(vals, faces=faces, essential_death=3.0)
+    capped = lower_star_persistence(vals, faces=faces, essential_death=6.0)
+    assert sorted(capped.as_list(0)[0].tolist())[-1] == [5.0, float("inf")]
+    assert capped.dim0.death[capped.dim0.essential].tolist() == [6.0, 6.0]

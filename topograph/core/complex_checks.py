@@ -15,16 +15,13 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from topograph.core.validation import check_count, check_index_layout, check_tensor
-
-_INT = (torch.int64, torch.int32, torch.int16, torch.uint8, torch.int8)
-
+from topograph.core.validation import check_count, check_index_layout, check_tensor, is_index_dtype
 
 def check_simplex_tensor(idx: object, name: str, rows: int | None, device: torch.device) -> Tensor:
     """Type, shape and device of an index tensor ``[rows, M]`` (``rows=None``: any >= 4)."""
     idx = check_tensor(idx, name)
     check_index_layout(idx, name, rows)  # sparse / dense adjacency, trimesh-style rows
-    if idx.dtype not in _INT:
+    if not is_index_dtype(idx.dtype):
         raise TypeError(f"{name} must be an integer tensor of vertex indices, got dtype {idx.dtype}; "
                         f"use {name}.long()")
     if rows is not None and (idx.dim() != 2 or idx.shape[0] != rows):
@@ -65,7 +62,7 @@ def check_complex(
              if t is not None]
     if batch is not None:
         check_tensor(batch, "batch")
-        if batch.dtype not in (torch.int64, torch.int32):
+        if not is_index_dtype(batch.dtype):
             raise TypeError(f"batch must be an integer tensor of sample ids, got dtype {batch.dtype}")
         if batch.dim() != 1 or batch.numel() != num_nodes:
             raise ValueError(f"batch has length {batch.numel() if batch.dim() == 1 else list(batch.shape)} "
@@ -77,6 +74,8 @@ def check_complex(
         raise ValueError("the vertices are on the meta device, which holds no data; "
                          "move the inputs to the cpu or a cuda device")
     n = num_nodes
+    named = [(nm, t.long(), rows) for nm, t, rows in named]  # any integer dtype, unsigned too
+    batch = batch.long() if batch is not None else None
     flags: list[Tensor] = []
     for _, idx, _ in named:  # 0: out of range
         flags.append(((idx < 0) | (idx >= n)).any() if idx.numel() else torch.zeros((), dtype=torch.bool))

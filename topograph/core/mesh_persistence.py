@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from topograph.core.complex import GraphBatch
-from topograph.core.diagram import Diagram, Essential, apply_essential
+from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential_births
 from topograph.core.pairing.mesh import pair_complexes
 
 
@@ -66,7 +66,8 @@ class ComplexPersistence:
         return self.diagram(dim).as_list(filtration)
 
 
-def complex_persistence(vals: Tensor, cx: GraphBatch, essential: Essential) -> ComplexPersistence:
+def complex_persistence(vals: Tensor, cx: GraphBatch, essential: Essential,
+                        validate: bool = True) -> ComplexPersistence:
     """Diagrams of dims 0-2 of ``vals [N, k]`` (checked) on the canonical complex ``cx``."""
     n, k = vals.shape
     faces = cx.faces if cx.faces is not None else cx.edge_index.new_zeros((3, 0))
@@ -78,7 +79,9 @@ def complex_persistence(vals: Tensor, cx: GraphBatch, essential: Essential) -> C
         ess = dv < 0
         birth = vals.gather(0, bv) if bv.numel() else vals.new_zeros(bv.shape)
         death = vals.gather(0, dv.clamp_min(0)) if dv.numel() else vals.new_zeros(dv.shape)
-        death = apply_essential(death, ess, essential, gmax[rows] if need_max else None)
+        if validate:
+            check_essential_births(essential, birth, ess)
+        death = apply_essential(death, ess, essential, gmax.index_select(0, rows) if need_max else None)
         return Diagram(dim, birth, death, ess, rows, bv, dv, cx.num_samples, essential)
 
     ar = torch.arange(n, device=vals.device)[:, None].expand(n, k)

@@ -13,7 +13,13 @@ from torch import Tensor
 
 from topograph.core._deprecation import keyword_only, renamed_kwargs
 from topograph.core.complex import GraphBatch
-from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
+from topograph.core.diagram import (
+    Diagram,
+    Essential,
+    apply_essential,
+    check_essential,
+    check_essential_births,
+)
 from topograph.core.filtration import edge_lengths, pairwise_distances
 from topograph.core.kernels import resolve
 from topograph.core.mesh_persistence import ComplexPersistence, complex_persistence, group_max
@@ -176,7 +182,7 @@ def lower_star_persistence(
                              "kernel yet; use 'auto' or 'numba' (CUDA tensors are paired by the "
                              "numba kernel with a host round trip)")
         resolve(backend, vals.device)  # the seam checks the name; meshes always pair with numba
-        return complex_persistence(vals, cx, essential_death)
+        return complex_persistence(vals, cx, essential_death, validate)
     k = vals.shape[1]
     ei = cx.edge_index
     pairing = pair_graphs(vals, ei, cx.edge_batch, n, backend=backend, num_samples=cx.num_samples)
@@ -189,7 +195,11 @@ def lower_star_persistence(
     death0 = vals.gather(0, death_vertex.clamp_min(0))
     need_max = essential_death == "max"
     gmax = _group_max(vals, cx.batch, cx.num_samples) if need_max else None
-    death0 = apply_essential(death0, ess0, essential_death, gmax[cx.batch] if need_max else None)
+    # index_select, not gmax[...]: the backward of advanced indexing (index_put with
+    # accumulate) sums in a thread-dependent order on the CPU; index_add does not
+    death0 = apply_essential(death0, ess0, essential_death, gmax.index_select(0, cx.batch) if need_max else None)
+    if validate:
+        check_essential_births(essential_death, vals, ess0)
     dim0 = Diagram(0, vals, death0, ess0, cx.batch, birth_vertex, death_vertex,
                    cx.num_samples, essential_death)
 
@@ -198,8 +208,10 @@ def lower_star_persistence(
     bv1 = pairing.cycle_vertex
     birth1 = vals.gather(0, bv1)
     ess1 = torch.ones_like(ce, dtype=torch.bool)
+    if validate:
+        check_essential_births(essential_death, birth1, ess1)
     death1 = apply_essential(birth1, ess1, essential_death,
-                             gmax[pairing.cycle_batch] if need_max else None)
+                             gmax.index_select(0, pairing.cycle_batch) if need_max else None)
     dim1 = Diagram(1, birth1, death1, ess1, pairing.cycle_batch, bv1, torch.full_like(ce, -1),
                    cx.num_samples, essential_death)
     return GraphPersistence(dim0, dim1, cx)
@@ -280,8 +292,8 @@ def rips_persistence(
         # The full distance matrix is only needed for dimension 1, the "max" convention,
         # or the torch backend; numba and Triton run Prim on the coordinates.
         if max_dim >= 1 or resolve(backend, pts.device, extra=("torch",)) == "torch":
-            with torch.no_grad():
-                dist = pairwise_distances(pts.detach())
+            with torch.no_grad():  # dimension 1 (giotto-ph, CPU-bound anyway) gets exact distances
+                dist = pairwise_distances(pts.detach(), exact=True if max_dim >= 1 else None)
             if validate and not all_finite(dist):
                 raise ValueError(f"pairwise distances overflow {points.dtype}: the coordinates are "
                                  "too large, rescale the points or use float64")
@@ -320,6 +332,7 @@ def rips_persistence(
         if far is None:
             far = farthest_pair(dist)
         smax = _gather_lengths(pts, dist, far[:, None, :]).expand(B, n)
+    check_essential_births(essential_death, deaths.new_zeros(()), ess.new_ones(()))  # births are 0
     deaths = apply_essential(deaths, ess, essential_death, smax)
     births = torch.zeros_like(deaths)
     batch = torch.arange(B, device=device).repeat_interleave(n)
@@ -340,6 +353,10 @@ def rips_persistence(
         keep = torch.arange(m, device=device)[None, :] < sizes[:, None]
         b1 = _gather_lengths(pts, dist, be)[keep][:, None]
         d1 = _gather_lengths(pts, dist, de)[keep][:, None]
+        # giotto-ph paired the rounded matrix (birth <= death there); lengths gathered from
+        # the coordinates may differ from it by an ulp at a near-tie: never let a death
+        # precede its birth (the pair then has zero persistence)
+        d1 = torch.maximum(d1, b1)
         dim1 = Diagram(1, b1, d1, torch.zeros_like(b1, dtype=torch.bool),
                        torch.arange(B, device=device).repeat_interleave(sizes),
                        (be[..., 0] * n + be[..., 1])[keep][:, None],

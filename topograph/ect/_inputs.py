@@ -15,7 +15,13 @@ import torch
 from torch import Tensor
 
 from topograph.core.complex import GraphBatch
-from topograph.core.validation import check_tensor
+from topograph.core.validation import (
+    check_allocation,
+    check_dense,
+    check_float,
+    check_num_samples,
+    check_tensor,
+)
 
 
 def check_config(resolution: int, radius: float, scale: float | None) -> None:
@@ -43,6 +49,10 @@ def prepare(
     """Check all inputs; return ``(x, directions, complex)`` with the core's cleaned complex."""
     x = check_tensor(x, "x")
     directions = check_tensor(directions, "directions")
+    if x.dtype.is_floating_point:  # sparse layouts, float8: a clear TypeError
+        check_float(x, "x")
+    if directions.dtype.is_floating_point:
+        check_float(directions, "directions")
     if not x.dtype.is_floating_point:
         raise TypeError(f"x must be a floating point tensor of coordinates, got dtype {x.dtype}; use x.float()")
     if x.dim() != 2:
@@ -76,6 +86,10 @@ def prepare(
             raise ValueError(f"the complex is on {complex.device} but x is on {device}; "
                              "move them to one device")
     else:
+        if batch is not None and isinstance(batch, Tensor):
+            check_dense(batch, "batch")
+        if isinstance(num_samples, int) and not isinstance(num_samples, bool) and num_samples >= 1:
+            check_num_samples(num_samples, n)
         complex = GraphBatch.from_edge_index(edge_index, n, batch, faces=faces, num_samples=num_samples,
                                              simplices=simplices, sorted_batch=False,
                                              samples_name="num_samples")
@@ -99,3 +113,13 @@ def prepare(
         problems = [nm for nm, f in zip(names, bad.tolist()) if f]
         raise ValueError("invalid ECT input: " + "; ".join(problems))
     return x, directions, complex
+
+
+def check_image_size(num_samples: int, resolution: int, num_dirs: int, dtype: torch.dtype,
+                     device: torch.device) -> None:
+    """Refuse an ECT whose buffers (the image, the histogram or the sigmoid table, the
+    thresholds) would exceed the device's memory, before allocating any of them."""
+    itemsize = torch.empty((), dtype=dtype).element_size()
+    nbytes = 3 * num_samples * num_dirs * (resolution + 1) * itemsize + 16 * resolution
+    check_allocation(nbytes, f"an ECT of {num_samples} samples x resolution={resolution} "
+                             f"thresholds x {num_dirs} directions", device)
