@@ -6,7 +6,7 @@ import torch
 
 from torch_geometric.data import Batch, Data
 
-from topograph.ect import ECTTransform, ect, fit_to_unit_ball, thresholds
+from topograph.ect import ECTTransform, ect, fit_to_unit_ball
 from topograph.nn import DirectionPooling, ECTLayer
 
 
@@ -96,26 +96,3 @@ def test_direction_pooling_arguments():
     with pytest.raises(ValueError, match="T >= 1"):
         DirectionPooling(8)(torch.zeros(2, 8, 0))
 
-
-# ----------------------------------------------------------------- thresholds
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_thresholds_are_exactly_symmetric(dtype):
-    """torch.linspace put the middle of 101 float32 thresholds at 2.2e-8, not 0."""
-    for res in (2, 3, 64, 65, 101, 257):
-        for radius in (1.0, 0.3, 2.5):
-            t = thresholds(res, radius, dtype=dtype)
-            assert torch.equal(t, -t.flip(0))
-            assert t[-1].item() == torch.tensor(radius, dtype=dtype).item()
-            assert bool((t[1:] > t[:-1]).all())
-            if res % 2:
-                assert t[res // 2].item() == 0.0
-
-
-@pytest.mark.parametrize("backend", ["auto", "torch"])
-@pytest.mark.parametrize("dtype,res", [(torch.float32, 7), (torch.float64, 11), (torch.float32, 101)])
-def test_vertex_on_the_middle_threshold_is_counted_there(backend, dtype, res):
-    """step(u) = [u >= 0]: a vertex at height 0 counts from the middle threshold on
-    (linspace's middle threshold was -3e-8 for 7 float32 thresholds: counted one late)."""
-    img = ect(torch.zeros(1, 2, dtype=dtype), torch.tensor([[1.0, 0.0]], dtype=dtype), resolution=res,
-              backend=backend)
-    assert img[0, res // 2, 0].item() == 1.0 and img[0, res // 2 - 1, 0].item() == 0.0

@@ -21,6 +21,7 @@ from topograph.core import (  # noqa: E402
     lower_star_persistence,
     rips_persistence,
 )
+from topograph.core import ComplexPersistence, pht  # noqa: E402
 
 __all__ = [
     "Diagram",
@@ -29,14 +30,17 @@ __all__ = [
     "RipsPersistence",
     "lower_star_persistence",
     "rips_persistence",
+    "ComplexPersistence",
+    "pht",
     "ect",
     "nn",
     "data",
+    "diagrams",
     "__version__",
 ]
 
 
-_SUBMODULES = ("ect", "nn", "data", "topoae", "togl", "plotting", "core")
+_SUBMODULES = ("ect", "nn", "data", "diagrams", "topoae", "togl", "plotting", "core")
 
 
 def __getattr__(name: str) -> Any:

@@ -10,14 +10,18 @@ from topograph.core.diagram import Diagram
 from topograph.core.filtration import edge_lengths, lower_star, pairwise_distances
 from topograph.core.pairing.graph import GraphPairing, pair_graphs
 from topograph.core.pairing.rips import rips_dim1_pairs, rips_pairs
+from topograph.core.mesh_persistence import ComplexPersistence
 from topograph.core.persistence import (
     GraphPersistence,
     RipsPersistence,
     lower_star_persistence,
     rips_persistence,
 )
+from topograph.core.pht import pht
 
 __all__ = [
+    "ComplexPersistence",
+    "pht",
     "Diagram",
     "GraphBatch",
     "GraphPairing",
