@@ -27,6 +27,15 @@ def test_half_precision_counts_are_not_truncated(dtype, scale):
     torch.testing.assert_close(img, ref, atol=0, rtol=0)
 
 
+
+def test_bfloat16_heights_are_not_rounded_to_bfloat16():
+    """Heights x @ v computed in bfloat16 moved vertices across thresholds (off by one count)."""
+    gen = torch.Generator().manual_seed(0)
+    x = (torch.rand(40, 3, generator=gen) - 0.5).bfloat16()
+    d = torch.nn.functional.normalize(torch.randn(16, 3, generator=gen), dim=1).bfloat16()
+    img = ect(x, d, resolution=64)
+    torch.testing.assert_close(img.float(), ect(x.float(), d.float(), resolution=64), atol=0, rtol=0)
+
 # ----------------------------------------------------------------- fit_to_unit_ball
 @pytest.mark.parametrize("magnitude", [1e-30, 1e-42, 1e30])
 @pytest.mark.parametrize("batched", [False, True])
