@@ -20,7 +20,8 @@ class ECTTransform(BaseTransform):
     """Store the ECT of a ``Data`` object in ``data.ect`` with shape ``[1, resolution, T]``.
 
     The leading 1 lets PyG's collation stack images into ``[B, resolution, T]``.
-    Uses ``pos`` (else ``x``), ``edge_index`` and ``face`` when present.
+    Uses ``pos`` (else ``x``), ``edge_index`` and ``face`` when present. Applied to a
+    PyG ``Batch`` of B samples it stores ``[B, resolution, T]``, one image per sample.
 
     Args:
         directions: ``[T, d]`` directions (default: 64 seeded random ones in 3-D).
