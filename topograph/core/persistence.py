@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from topograph.core._graph_diagrams import graph_diagrams, group_max
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
 from topograph.core.filtration import edge_lengths, pairwise_distances
-from topograph.core.pairing.graph import pair_graphs
 from topograph.core.pairing.rips import (
     farthest_pair,
     rips_dim1_pairs,
@@ -84,17 +84,7 @@ class RipsPersistence:
         return self.diagram(dim).as_list(filtration)
 
 
-def _group_max(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
-    """Differentiable per-group maximum ``[num_groups, k]`` of ``values [N, k]``."""
-    k = values.shape[1]
-    init = torch.full((num_groups, k), float("-inf"), dtype=values.dtype, device=values.device)
-    mx = init.scatter_reduce(0, batch[:, None].expand(-1, k), values.detach(), reduce="amax")
-    # Gather from the argmax vertex so that the value carries a gradient.
-    hit = values.detach() == mx[batch]
-    ar = torch.arange(values.shape[0], device=values.device)[:, None].expand(-1, k)
-    arg = torch.full((num_groups, k), -1, dtype=torch.long, device=values.device)
-    arg = arg.scatter_reduce(0, batch[:, None].expand(-1, k), torch.where(hit, ar, -1), reduce="amax")
-    return values.gather(0, arg.clamp_min(0))
+_group_max = group_max  # kept under its old name for the other entry points
 
 
 def lower_star_persistence(
@@ -155,31 +145,7 @@ def lower_star_persistence(
                          "this complex has triangles, which would change dimension 1")
     if check:
         check_finite(vals, "values")
-    k = vals.shape[1]
-    ei = cx.edge_index
-    pairing = pair_graphs(vals, ei, cx.edge_batch, n, backend=backend)
-
-    # Dimension 0: the death value of a vertex's class is the value of the last vertex
-    # of its killing edge.
-    ess0 = pairing.death_edge < 0
-    death_vertex = pairing.death_vertex
-    birth_vertex = torch.arange(n, device=vals.device)[:, None].expand(n, k)
-    death0 = vals.gather(0, death_vertex.clamp_min(0))
-    need_max = essential == "max"
-    gmax = _group_max(vals, cx.batch, cx.num_graphs) if need_max else None
-    death0 = apply_essential(death0, ess0, essential, gmax[cx.batch] if need_max else None)
-    dim0 = Diagram(0, vals, death0, ess0, cx.batch, birth_vertex, death_vertex,
-                   cx.num_graphs, essential)
-
-    # Dimension 1: every cycle edge is born at its value and never dies.
-    ce = pairing.cycle_edges  # [C, k]
-    bv1 = pairing.cycle_vertex
-    birth1 = vals.gather(0, bv1)
-    ess1 = torch.ones_like(ce, dtype=torch.bool)
-    death1 = apply_essential(birth1, ess1, essential,
-                             gmax[pairing.cycle_batch] if need_max else None)
-    dim1 = Diagram(1, birth1, death1, ess1, pairing.cycle_batch, bv1, torch.full_like(ce, -1),
-                   cx.num_graphs, essential)
+    dim0, dim1 = graph_diagrams(vals, cx, essential, backend)
     return GraphPersistence(dim0, dim1, cx)
 
 

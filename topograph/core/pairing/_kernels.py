@@ -23,23 +23,101 @@ def _find(parent: np.ndarray, x: int) -> int:
     return x
 
 
-@njit(cache=True, parallel=True)
-def lower_star_pairs_kernel(u, v, values):
-    """Elder-rule union-find for ``k`` lower-star filtrations of a batch of graphs.
+@njit(cache=True, inline="always")
+def _later_endpoints(u, v, r, last):
+    """``last[e]``: the endpoint of edge ``e`` that comes later in the vertex order."""
+    for e in range(u.shape[0]):
+        a = u[e]
+        b = v[e]
+        last[e] = a if r[a] > r[b] else b
 
-    Per filtration (in parallel): one stable argsort of the vertex values gives the
-    vertex order ``(value, index)``; edges are then ordered by the rank of their
-    last vertex, ties by edge index, with a counting sort (no edge sort); one
-    union-find over the whole batch follows (graphs are disjoint).
+
+@njit(cache=True, inline="always")
+def _order_by_last(r, last, N):
+    """Edges ordered by the rank of their later endpoint, ties by edge index (a stable
+    counting sort: no comparison sort of the edges)."""
+    E = last.shape[0]
+    start = np.zeros(N + 1, dtype=np.int64)
+    for e in range(E):
+        start[r[last[e]] + 1] += 1
+    for i in range(N):
+        start[i + 1] += start[i]
+    order_e = np.empty(E, dtype=np.int64)
+    for e in range(E):
+        key = r[last[e]]
+        order_e[start[key]] = e
+        start[key] += 1
+    return order_e
+
+
+@njit(cache=True, inline="always")
+def _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex, cycle_edge, cycle_vertex):
+    """Union-find over the edges in ``order_e`` with the elder rule (one filtration).
+
+    Writes the killing edge (and its later endpoint) of every dying vertex, and the
+    cycle-closing edges in edge-index order (grouped by graph for canonical edges).
+    Returns the number of cycle edges.
+    """
+    N = r.shape[0]
+    E = u.shape[0]
+    parent = np.arange(N)
+    oldest = np.arange(N)  # oldest vertex of the component, stored at its root
+    closes = np.zeros(E, dtype=np.bool_)
+    for t in range(E):
+        e = order_e[t]
+        a = _find(parent, u[e])
+        b = _find(parent, v[e])
+        if a == b:
+            closes[e] = True
+            continue
+        ma = oldest[a]
+        mb = oldest[b]
+        if r[ma] < r[mb]:  # the component with the younger oldest vertex dies
+            death_edge[mb] = e
+            death_vertex[mb] = last[e]
+            parent[b] = a
+        else:
+            death_edge[ma] = e
+            death_vertex[ma] = last[e]
+            parent[a] = b
+    c = 0
+    for e in range(E):
+        if closes[e]:
+            cycle_edge[c] = e
+            cycle_vertex[c] = last[e]
+            c += 1
+    return c
+
+
+@njit(cache=True, parallel=True)
+def graph_pairs_kernel(u, v, values, edge_values, lower_star):
+    """Elder-rule union-find for ``k`` graph filtrations of a batch of graphs.
+
+    The kernel contract shared by every backend (numba here, Triton on GPUs):
+
+    * order: vertices by ``(value, vertex index)``; edges by ``(edge value, rank of
+      the edge's later endpoint in the vertex order, edge index)``; a vertex comes
+      before the edges of equal value (an edge value is never below its endpoints).
+    * elder rule: a merging edge kills the component whose oldest vertex is younger.
+    * ``lower_star=True``: the edge values are the max of the endpoint values, so the
+      edge order is the order of the later endpoint (a counting sort, and
+      ``edge_values`` is not read; pass an empty ``[k, 0]`` array). Otherwise one
+      stable sort of the edge values per filtration refines that order.
+
+    Per filtration (in parallel) one union-find over the whole batch (graphs are
+    disjoint).
 
     Args:
-        u, v: ``[E]`` int64 canonical edge endpoints.
+        u, v: ``[E]`` int64 canonical edge endpoints (grouped by graph).
         values: ``[k, N]`` float vertex values.
+        edge_values: ``[k, E]`` float edge values (``>=`` both endpoint values).
+        lower_star: see above.
     Returns:
         rank ``[k, N]``; death_edge and death_vertex ``[k, N]`` (edge killing the class
-        born at each vertex and that edge's last vertex; -1 if essential);
-        cycle_edge and cycle_vertex ``[k, E]`` (cycle-closing edges in edge order
-        and their last vertices, first ``count[f]`` entries valid); count ``[k]``.
+        born at each vertex and that edge's later endpoint; -1 if essential);
+        cycle_edge and cycle_vertex ``[k, E]`` (cycle-closing edges in edge-index
+        order, hence grouped by graph, and their later endpoints; the first
+        ``count[f]`` entries are valid); count ``[k]``.
     """
     k, N = values.shape
     E = u.shape[0]
@@ -55,47 +133,19 @@ def lower_star_pairs_kernel(u, v, values):
         for i in range(N):
             r[order_v[i]] = i
         last = np.empty(E, dtype=np.int64)
-        start = np.zeros(N + 1, dtype=np.int64)
-        for e in range(E):
-            a = u[e]
-            b = v[e]
-            last[e] = a if r[a] > r[b] else b
-            start[r[last[e]] + 1] += 1
-        for i in range(N):
-            start[i + 1] += start[i]
-        order_e = np.empty(E, dtype=np.int64)
-        for e in range(E):  # counting sort, stable in the edge index
-            key = r[last[e]]
-            order_e[start[key]] = e
-            start[key] += 1
-        parent = np.arange(N)
-        oldest = np.arange(N)  # oldest vertex of the component, stored at its root
-        closes = np.zeros(E, dtype=np.bool_)
-        for t in range(E):
-            e = order_e[t]
-            a = _find(parent, u[e])
-            b = _find(parent, v[e])
-            if a == b:
-                closes[e] = True
-                continue
-            ma = oldest[a]
-            mb = oldest[b]
-            if r[ma] < r[mb]:
-                death_edge[f, mb] = e
-                death_vertex[f, mb] = last[e]
-                parent[b] = a
-            else:
-                death_edge[f, ma] = e
-                death_vertex[f, ma] = last[e]
-                parent[a] = b
-        c = 0
-        for e in range(E):
-            if closes[e]:
-                cycle_edge[f, c] = e
-                cycle_vertex[f, c] = last[e]
-                c += 1
-        count[f] = c
+        _later_endpoints(u, v, r, last)
+        order_e = _order_by_last(r, last, N)
+        if not lower_star:  # stable sort by edge value of the (later rank, index) order
+            order_e = order_e[np.argsort(edge_values[f][order_e], kind="mergesort")]
+        count[f] = _elder_union_find(u, v, r, last, order_e, death_edge[f], death_vertex[f],
+                                     cycle_edge[f], cycle_vertex[f])
     return rank, death_edge, death_vertex, cycle_edge, cycle_vertex, count
+
+
+def lower_star_pairs_kernel(u, v, values):
+    """:func:`graph_pairs_kernel` for lower-star filtrations of ``values [k, N]``."""
+    empty = np.empty((values.shape[0], 0), dtype=values.dtype)
+    return graph_pairs_kernel(u, v, values, empty, True)
 
 
 # Two Prim scans, both O(n^2) without sorting the n(n-1)/2 edges:

@@ -1,9 +1,10 @@
-"""Persistence pairing of lower-star filtrations on batched graphs (no gradients).
+"""Persistence pairing of graph filtrations on batched graphs (no gradients).
 
 Output is integer indices only; values are gathered later (``core.diagram``).
 Conventions (see REFERENCE §1): vertices enter in the order of ``(value, index)``,
-edges in the order of ``(max of endpoint values, edge index)``, vertices before
-edges of equal value. Elder rule: a merging edge kills the younger of the two
+edges in the order of ``(edge value, rank of the later endpoint, edge index)``,
+vertices before edges of equal value. For lower-star filtrations the edge value is
+the max of the endpoint values, and the order is that of the later endpoint. Elder rule: a merging edge kills the younger of the two
 components' oldest vertices. Edges joining a component to itself close a cycle
 and create an essential 1-class.
 
@@ -58,22 +59,31 @@ def vertex_rank(values: Tensor) -> Tensor:
     return torch.empty_like(order).scatter_(1, order, ar).T
 
 
-def edge_order(rank: Tensor, edge_index: Tensor) -> Tensor:
+def edge_order(rank: Tensor, edge_index: Tensor, edge_values: Tensor | None = None) -> Tensor:
     """``[k, E]`` processing order of edges per filtration.
 
     Edges are sorted by the rank of their last vertex (equivalent to sorting by
-    the lower-star edge value with ties broken by vertex order), then by index.
+    the lower-star edge value with ties broken by vertex order), then by index;
+    with ``edge_values [E, k]`` a stable sort by edge value refines that order.
     """
     rt = rank.T.contiguous()
     key = torch.maximum(rt[:, edge_index[0]], rt[:, edge_index[1]])  # [k, E]
-    return torch.sort(key, dim=1, stable=True).indices
+    order = torch.sort(key, dim=1, stable=True).indices
+    if edge_values is None:
+        return order
+    ev = edge_values.T.contiguous().gather(1, order)
+    return order.gather(1, torch.sort(ev, dim=1, stable=True).indices)
 
 
 def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_nodes: int,
-                backend: str = "auto") -> GraphPairing:
-    """Dimension 0 and 1 pairing of lower-star filtrations ``values [N, k]``.
+                backend: str = "auto", edge_values: Tensor | None = None) -> GraphPairing:
+    """Dimension 0 and 1 pairing of graph filtrations with vertex values ``values [N, k]``.
 
     ``edge_index`` must be canonical (see :func:`topograph.core.complex.canonical_edges`).
+    ``edge_values [E, k]`` (aligned with ``edge_index``, each ``>=`` its endpoints'
+    values) gives an edge filtration; ``None`` is the lower-star filtration. The
+    ``death_vertex`` / ``cycle_vertex`` fields are the later endpoints of the edges
+    (the vertex that gives a lower-star edge its value).
     """
     if backend == "auto":
         backend = "numba" if values.device.type == "cpu" else "torch"
@@ -81,10 +91,12 @@ def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_node
         raise ValueError(f"unknown backend {backend!r}; use 'auto', 'numba' or 'torch'")
     with torch.no_grad():
         values = values.detach()
+        if edge_values is not None:
+            edge_values = edge_values.detach()
         if backend == "numba":
-            return _pair_numba(values, edge_index, edge_batch)
+            return _pair_numba(values, edge_index, edge_batch, edge_values)
         rank = vertex_rank(values)
-        order = edge_order(rank, edge_index)
+        order = edge_order(rank, edge_index, edge_values)
         death_edge, cycle = _pair_torch(edge_index, edge_batch, order, rank)
         last = lower_star_argmax(values, edge_index, rank)  # [E, k]
         death_vertex = torch.where(death_edge < 0, -1, last.gather(0, death_edge.clamp_min(0))) \
@@ -99,15 +111,27 @@ def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_node
     return GraphPairing(rank, death_edge, death_vertex, cycle_edges, cycle_vertex, cycle_batch)
 
 
-def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor) -> GraphPairing:
-    from topograph.core.pairing._kernels import lower_star_pairs_kernel
+def _as_kernel_rows(x: Tensor) -> np.ndarray:
+    """``[n, k]`` -> contiguous ``[k, n]`` float32/64 numpy (half types widened exactly)."""
+    xt = x.T.contiguous()
+    if xt.dtype not in (torch.float32, torch.float64):
+        xt = xt.float()  # exact, order-preserving for float16 / bfloat16
+    return xt.numpy()
 
-    vt = values.T.contiguous()
-    if vt.dtype not in (torch.float32, torch.float64):
-        vt = vt.float()  # exact, order-preserving for float16 / bfloat16
+
+def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
+                edge_values: Tensor | None = None) -> GraphPairing:
+    from topograph.core.pairing._kernels import graph_pairs_kernel
+
+    vt = _as_kernel_rows(values)
+    if edge_values is None:
+        et = np.empty((vt.shape[0], 0), dtype=vt.dtype)
+    else:
+        et = _as_kernel_rows(edge_values).astype(vt.dtype, copy=False)
     u = edge_index[0].contiguous().numpy()
     v = edge_index[1].contiguous().numpy()
-    rank, death_edge, death_vertex, cyc, cycv, count = lower_star_pairs_kernel(u, v, vt.numpy())
+    rank, death_edge, death_vertex, cyc, cycv, count = graph_pairs_kernel(
+        u, v, vt, et, edge_values is None)
     c = int(count[0]) if len(count) else 0
     cycle_edges = torch.from_numpy(np.ascontiguousarray(cyc[:, :c].T))
     cycle_batch = edge_batch[cycle_edges[:, 0]] if c else edge_batch[:0]
