@@ -88,7 +88,7 @@ def _check_valid(vals: Tensor, ev: Tensor, cx: GraphBatch, source: Tensor) -> No
 def graph_persistence(
     vertex_values: Tensor,
     edge_values: Tensor,
-    edge_index: Tensor,
+    edge_index: Tensor | GraphBatch,
     batch: Tensor | None = None,
     *,
     num_samples: int | None = None,
@@ -105,7 +105,9 @@ def graph_persistence(
             ``edge_index``. Both directions of an undirected edge (and repeated
             columns) may be given; they must carry the same value (the first column
             is the one gathered from). Self-loop columns are ignored.
-        edge_index: ``[2, E]`` edges in any direction.
+        edge_index: ``[2, E]`` edges in any direction, or a prepared
+            :class:`~topograph.core.GraphBatch` (then ``edge_values`` is aligned with its
+            canonical ``edge_index``).
         batch: ``[N]`` sorted graph id of every vertex (PyG style); ``None`` = one graph.
         num_samples: number of graphs (avoids reading it from ``batch``).
         essential_death: death of essential classes: ``"inf"``, ``"max"`` (the
@@ -128,6 +130,10 @@ def graph_persistence(
     """
     vals = _as_2d(vertex_values, "vertex_values", "N")
     ev = _as_2d(edge_values, "edge_values", "E")
+    prepared = isinstance(edge_index, GraphBatch)
+    if prepared:
+        cx = edge_index
+        edge_index = cx.edge_index
     check_tensor(edge_index, "edge_index")
     if invalid_edges not in INVALID_EDGES:
         raise ValueError(f"invalid_edges must be 'raise' or 'clamp', got {invalid_edges!r}")
@@ -152,9 +158,15 @@ def graph_persistence(
         check_finite(ev, "edge_values")
     dtype = torch.promote_types(vals.dtype, ev.dtype)
     vals, ev = vals.to(dtype), ev.to(dtype)
-    cx = GraphBatch.from_edge_index(edge_index, n, batch, num_graphs=num_samples)
-    canon, source = edge_columns(edge_index, cx)
-    if validate and source.numel():
+    if prepared:
+        if cx.num_nodes != n:
+            raise ValueError(f"vertex_values has {n} rows but the complex has {cx.num_nodes} "
+                             "vertices")
+        canon = source = torch.arange(edge_index.shape[1], device=edge_index.device)
+    else:
+        cx = GraphBatch.from_edge_index(edge_index, n, batch, num_graphs=num_samples)
+        canon, source = edge_columns(edge_index, cx)
+    if validate and not prepared and source.numel():
         _check_duplicates(ev.detach(), canon, source, edge_index)
     ec = ev.index_select(0, source)  # [E, k] canonical edge values, differentiable
     if invalid_edges == "clamp":
