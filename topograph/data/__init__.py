@@ -14,6 +14,7 @@ _EXPORTS: dict[str, str] = {
     "stratified_kfold": "topograph.data.tu",
     "cycles_dataset": "topograph.data.synthetic_graphs",
     "necklaces_dataset": "topograph.data.synthetic_graphs",
+    "csl_dataset": "topograph.data.csl",
     "Spheres": "topograph.data.spheres",
     "make_spheres": "topograph.data.spheres",
     "Digits": "topograph.data.images",
