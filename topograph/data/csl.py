@@ -14,6 +14,8 @@ graph, so each copy gets its own choice (models should not rely on them).
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import torch
 from torch_geometric.data import Data
@@ -32,6 +34,14 @@ def circulant_edges(n: int, skips: tuple[int, ...]) -> np.ndarray:
     return np.unique(e[e[:, 0] != e[:, 1]], axis=0)
 
 
+def _one_blas_thread():
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        return contextlib.nullcontext()
+    return threadpool_limits(1)
+
+
 def laplacian_pe(edges: np.ndarray, n: int, pe_dim: int) -> np.ndarray:
     """``[n, pe_dim]`` eigenvectors of ``I - D^-1/2 A D^-1/2`` after the first one
     (float64 ``eigh``; zero-padded if the graph has fewer eigenvectors)."""
@@ -40,7 +50,8 @@ def laplacian_pe(edges: np.ndarray, n: int, pe_dim: int) -> np.ndarray:
     deg = a.sum(1)
     inv = np.where(deg > 0, deg, 1.0) ** -0.5
     lap = np.eye(n) - inv[:, None] * a * inv[None, :]
-    _, vec = np.linalg.eigh(lap)
+    with _one_blas_thread():  # tiny matrices: BLAS threads only add contention
+        _, vec = np.linalg.eigh(lap)
     pe = vec[:, 1:pe_dim + 1]
     return np.pad(pe, ((0, 0), (0, pe_dim - pe.shape[1])))
 
