@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import Tensor
 
@@ -87,9 +86,9 @@ def _diagram(dim: int, vals: Tensor, b: Tensor, d: Tensor, batch: Tensor, B: int
     return Diagram(dim, birth, death, torch.zeros_like(b, dtype=torch.bool), batch, b, d, B)
 
 
-def _take(a: np.ndarray, rows: Tensor) -> Tensor:
+def _take(a, rows: Tensor) -> Tensor:
     """``a [k, M]``, ``rows [P, k]`` -> ``a[f, rows[:, f]]`` as ``[P, k]``."""
-    return torch.from_numpy(np.ascontiguousarray(np.take_along_axis(a, rows.T.numpy(), 1).T))
+    return torch.from_numpy(a).gather(1, rows.T).T.contiguous()
 
 
 def extended_persistence(

@@ -99,10 +99,11 @@ def _extended_one(u, v, r, up_death, down_death, comp_max, cyc_birth, cyc_death)
     # Up sweep: elder-rule union-find plus a maximum spanning forest (weights r[first]).
     parent = np.arange(N)
     oldest = np.arange(N)
+    size = np.ones(N, dtype=np.int64)
     fparent = np.full(N, -1, dtype=np.int64)
     fweight = np.zeros(N, dtype=np.int64)
     fvert = np.zeros(N, dtype=np.int64)
-    mark = np.zeros(N, dtype=np.int64)
+    mark = np.full(N, -1, dtype=np.int64)
     stamp = 0
     for t in range(E):
         e = up[t]
@@ -114,23 +115,42 @@ def _extended_one(u, v, r, up_death, down_death, comp_max, cyc_birth, cyc_death)
         if a != b:
             ma = oldest[a]
             mb = oldest[b]
+            # re-root the smaller tree (fewer pointers to reverse)
+            if size[a] < size[b]:
+                _evert(fparent, fweight, fvert, x, y, w, first[e])
+            else:
+                _evert(fparent, fweight, fvert, y, x, w, first[e])
             if r[ma] < r[mb]:
                 up_death[mb] = last[e]
                 parent[b] = a
+                size[a] += size[b]
             else:
                 up_death[ma] = last[e]
                 parent[a] = b
-            _evert(fparent, fweight, fvert, x, y, w, first[e])
+                size[b] += size[a]
             continue
-        # cycle edge: the lightest edge on the forest path x .. y gives the death
-        stamp += 1
-        z = x
-        while z >= 0:
-            mark[z] = stamp
-            z = fparent[z]
-        lca = y
-        while mark[lca] != stamp:
-            lca = fparent[lca]
+        # cycle edge: the lightest edge on the forest path x .. y gives the death.
+        # Walk up from both ends in turn until one meets the other's trail (the
+        # lowest common ancestor): O(path length), not O(depth).
+        stamp += 2
+        mark[x] = stamp
+        mark[y] = stamp + 1
+        a = x
+        b = y
+        lca = -1
+        while lca < 0:
+            if fparent[a] >= 0:
+                a = fparent[a]
+                if mark[a] == stamp + 1:
+                    lca = a
+                    break
+                mark[a] = stamp
+            if fparent[b] >= 0:
+                b = fparent[b]
+                if mark[b] == stamp:
+                    lca = b
+                    break
+                mark[b] = stamp + 1
         best = N
         node = -1
         side = 0
