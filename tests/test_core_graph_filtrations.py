@@ -171,3 +171,22 @@ def test_self_loop_values_are_ignored_and_graphs_without_edges_work():
     r = graph_persistence(v, torch.tensor([-5.0, 9.0]), ei, essential_death="max")
     assert r.dim0.essential.all() and r.dim0.death[:, 0].tolist() == [2.0, 2.0, 2.0]
     assert len(r.dim1) == 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_float32_and_float64_keys_agree(backend):
+    """The kernel sorts float32 and float64 edge values by different integer keys."""
+    rng = np.random.default_rng(1)
+    n, m = 60, 150
+    ei = torch.from_numpy(rng.integers(0, n, (2, m)))
+    v = torch.from_numpy(rng.integers(-3, 3, (n, 3)).astype(np.float32))
+    v[v == 0] = -0.0  # signed zeros tie with zeros
+    lo, hi = ei.min(0).values, ei.max(0).values
+    inc = torch.from_numpy(rng.integers(0, 3, (n * n, 3)).astype(np.float32))[lo * n + hi]
+    ev = v[ei].amax(0) + inc - 0.0
+    a = graph_persistence(v, ev, ei, backend=backend)
+    b = graph_persistence(v.double(), ev.double(), ei, backend=backend)
+    for dim in (0, 1):
+        da, db = a.diagram(dim), b.diagram(dim)
+        assert torch.equal(da.birth.double(), db.birth) and torch.equal(da.death.double(), db.death)
+        assert torch.equal(da.death_index, db.death_index)

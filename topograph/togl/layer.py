@@ -134,9 +134,9 @@ class TOGL(nn.Module):
             relative pairs of the superlevel sweep (third channel 1).
         edge_filtration: learn edge values too (RePHINE-style,
             :func:`topograph.core.graph_persistence`): ``w(u, v) = max(f_u, f_v) +
-            softplus(g(x_u + x_v))`` with ``g = Lin(ReLU(Lin(.)))`` of the same
-            sizes as the vertex filtration: symmetric in the endpoints and always a
-            valid filtration. Not combinable with ``persistence="extended"``.
+            softplus(Lin(ReLU(h_u + h_v)))`` with ``h = Lin(x)`` (sizes as in the
+            vertex filtration MLP): symmetric in the endpoints and always a valid
+            filtration. Not combinable with ``persistence="extended"``.
 
     Shapes:
         - **input:** node features ``[N, in_channels]``, edge indices ``[2, E]``
@@ -256,11 +256,15 @@ class TOGL(nn.Module):
                                       backend=self.backend)
 
     def _edge_values(self, x: Tensor, values: Tensor, cx: GraphBatch) -> Tensor:
-        """Learned edge values ``[E, k]`` on the canonical edges of ``cx`` (valid by
-        construction: the max of the endpoints plus a non-negative increment)."""
+        """Learned edge values ``[E, k]`` on the canonical edges of ``cx``: ``max(f_u, f_v)
+        + softplus(Lin(ReLU(h_u + h_v)))`` with ``h = Lin(x)`` per vertex (valid by
+        construction; the first layer runs on vertices, so only ``hidden``-wide rows
+        are gathered per edge)."""
         u, v = cx.edge_index
-        inc = nn.functional.softplus(self.edge_mlp(x[u] + x[v]))
-        return torch.maximum(values[u], values[v]) + inc
+        first, act, second = self.edge_mlp
+        h = first(x)
+        inc = nn.functional.softplus(second(act(h.index_select(0, u) + h.index_select(0, v))))
+        return torch.maximum(values.index_select(0, u), values.index_select(0, v)) + inc
 
     def _pairs(self, x: Tensor, edge_index: Tensor, batch: Tensor | None,
                num_graphs: int | None) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, int]:

@@ -89,8 +89,57 @@ def _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex, cycle_ed
     return c
 
 
+@njit(cache=True, inline="always")
+def _refine_by_edge_keys(order_e, keys, packed):
+    """Stable sort of ``order_e`` by ``keys`` (order-preserving uint64 images of the edge
+    values, see :func:`edge_sort_keys`): an LSD radix sort, one counting pass per key
+    byte (the lower four bytes are zero and skipped for ``packed`` float32 keys, and
+    a byte that is equal for all edges costs one counting pass only). Stable, so
+    ties keep the ``(later rank, index)`` order. Several times faster than an argsort."""
+    E = order_e.shape[0]
+    cur = order_e.copy()
+    buf = np.empty(E, dtype=np.int64)
+    kcur = np.empty(E, dtype=np.uint64)
+    for t in range(E):
+        kcur[t] = keys[order_e[t]]
+    kbuf = np.empty(E, dtype=np.uint64)
+    count = np.empty(257, dtype=np.int64)
+    mask = np.uint64(255)
+    for byte in range(4 if packed else 0, 8):
+        shift = np.uint64(8 * byte)
+        count[:] = 0
+        for t in range(E):
+            count[np.int64((kcur[t] >> shift) & mask) + 1] += 1
+        if count.max() == E:  # every edge has this byte: nothing moves
+            continue
+        for i in range(256):
+            count[i + 1] += count[i]
+        for t in range(E):
+            d = np.int64((kcur[t] >> shift) & mask)
+            pos = count[d]
+            buf[pos] = cur[t]
+            kbuf[pos] = kcur[t]
+            count[d] = pos + 1
+        cur, buf = buf, cur
+        kcur, kbuf = kbuf, kcur
+    return cur
+
+
+def edge_sort_keys(edge_values: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Order-preserving uint64 keys of float edge values ``[k, E]`` (-0.0 == 0.0) and
+    whether they are packed (float32 values in the upper 32 bits, zeros below)."""
+    x = edge_values + edge_values.dtype.type(0.0)  # -0.0 -> +0.0
+    if x.dtype == np.float32:
+        b = x.view(np.uint32)
+        key = np.where(b >= np.uint32(0x80000000), ~b, b | np.uint32(0x80000000))
+        return key.astype(np.uint64) << np.uint64(32), True
+    b = x.astype(np.float64).view(np.uint64)
+    sign = np.uint64(1) << np.uint64(63)
+    return np.where(b >= sign, ~b, b | sign), False
+
+
 @njit(cache=True, parallel=True)
-def graph_pairs_kernel(u, v, values, edge_values, lower_star):
+def graph_pairs_kernel(u, v, values, edge_values, lower_star, packed=False):
     """Elder-rule union-find for ``k`` graph filtrations of a batch of graphs.
 
     The kernel contract shared by every backend (numba here, Triton on GPUs):
@@ -110,8 +159,10 @@ def graph_pairs_kernel(u, v, values, edge_values, lower_star):
     Args:
         u, v: ``[E]`` int64 canonical edge endpoints (grouped by graph).
         values: ``[k, N]`` float vertex values.
-        edge_values: ``[k, E]`` float edge values (``>=`` both endpoint values).
+        edge_values: ``[k, E]`` uint64 keys of the edge values (``>=`` both endpoint
+            values), from :func:`edge_sort_keys`.
         lower_star: see above.
+        packed: the keys are packed (from :func:`edge_sort_keys`).
     Returns:
         rank ``[k, N]``; death_edge and death_vertex ``[k, N]`` (edge killing the class
         born at each vertex and that edge's later endpoint; -1 if essential);
@@ -136,7 +187,7 @@ def graph_pairs_kernel(u, v, values, edge_values, lower_star):
         _later_endpoints(u, v, r, last)
         order_e = _order_by_last(r, last, N)
         if not lower_star:  # stable sort by edge value of the (later rank, index) order
-            order_e = order_e[np.argsort(edge_values[f][order_e], kind="mergesort")]
+            order_e = _refine_by_edge_keys(order_e, edge_values[f], packed)
         count[f] = _elder_union_find(u, v, r, last, order_e, death_edge[f], death_vertex[f],
                                      cycle_edge[f], cycle_vertex[f])
     return rank, death_edge, death_vertex, cycle_edge, cycle_vertex, count
@@ -144,8 +195,8 @@ def graph_pairs_kernel(u, v, values, edge_values, lower_star):
 
 def lower_star_pairs_kernel(u, v, values):
     """:func:`graph_pairs_kernel` for lower-star filtrations of ``values [k, N]``."""
-    empty = np.empty((values.shape[0], 0), dtype=values.dtype)
-    return graph_pairs_kernel(u, v, values, empty, True)
+    empty = np.empty((values.shape[0], 0), dtype=np.uint64)
+    return graph_pairs_kernel(u, v, values, empty, True, False)
 
 
 # Two Prim scans, both O(n^2) without sorting the n(n-1)/2 edges:

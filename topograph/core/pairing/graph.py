@@ -121,17 +121,18 @@ def _as_kernel_rows(x: Tensor) -> np.ndarray:
 
 def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
                 edge_values: Tensor | None = None) -> GraphPairing:
-    from topograph.core.pairing._kernels import graph_pairs_kernel
+    from topograph.core.pairing._kernels import edge_sort_keys, graph_pairs_kernel
 
     vt = _as_kernel_rows(values)
+    packed = False
     if edge_values is None:
-        et = np.empty((vt.shape[0], 0), dtype=vt.dtype)
+        et = np.empty((vt.shape[0], 0), dtype=np.uint64)
     else:
-        et = _as_kernel_rows(edge_values).astype(vt.dtype, copy=False)
+        et, packed = edge_sort_keys(_as_kernel_rows(edge_values))
     u = edge_index[0].contiguous().numpy()
     v = edge_index[1].contiguous().numpy()
     rank, death_edge, death_vertex, cyc, cycv, count = graph_pairs_kernel(
-        u, v, vt, et, edge_values is None)
+        u, v, vt, et, edge_values is None, packed)
     c = int(count[0]) if len(count) else 0
     cycle_edges = torch.from_numpy(np.ascontiguousarray(cyc[:, :c].T))
     cycle_batch = edge_batch[cycle_edges[:, 0]] if c else edge_batch[:0]
