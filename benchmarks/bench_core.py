@@ -91,8 +91,8 @@ def bench_lower_star(repeat: int) -> None:
     values = torch.rand(b.num_nodes, 8, requires_grad=True)
 
     def ours(backend: str = "auto") -> None:
-        r = lower_star_persistence(values, b.edge_index, b.batch, num_graphs=b.num_graphs,
-                                   essential="max", backend=backend)
+        r = lower_star_persistence(values, b.edge_index, b.batch, num_samples=b.num_graphs,
+                                   essential_death="max", backend=backend)
         (r.dim0.death - r.dim0.birth).sum().add(r.dim1.birth.sum()).backward()
 
     graphs, offsets = [], []

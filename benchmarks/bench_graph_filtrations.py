@@ -78,8 +78,8 @@ def main() -> None:
     ev = (values[b.edge_index].amax(0) + inc).detach().requires_grad_()
 
     def lower() -> None:
-        r = lower_star_persistence(values, b.edge_index, b.batch, num_graphs=b.num_graphs,
-                                   essential="max")
+        r = lower_star_persistence(values, b.edge_index, b.batch, num_samples=b.num_graphs,
+                                   essential_death="max")
         (r.dim0.death - r.dim0.birth).sum().add(r.dim1.birth.sum()).backward()
 
     def edge() -> None:
@@ -96,7 +96,7 @@ def main() -> None:
                                                  num_samples=b.num_graphs,
                                                  validate=False), args.repeat)
     t_low_nv = timeit(lambda: lower_star_persistence(values, b.edge_index, b.batch,
-                                                     num_graphs=b.num_graphs, check=False),
+                                                     num_samples=b.num_graphs, validate=False),
                       args.repeat)
     print(row("  forward only, no input checks", t_edge_nv, t_low_nv,
               f"lower-star (ratio edge / lower-star = {t_edge_nv / t_low_nv:.2f})"))
@@ -119,7 +119,7 @@ def main() -> None:
 
         def step(layer=layer) -> None:
             x.grad = None
-            layer(x, b.edge_index, b.batch, num_graphs=b.num_graphs).square().mean().backward()
+            layer(x, b.edge_index, b.batch, num_samples=b.num_graphs).square().mean().backward()
 
         t = timeit(step, args.repeat)
         print(row(f"TOGL {name} layer, width {H} (fwd+bwd)", t, t_gcn,

@@ -33,7 +33,7 @@ from topograph.nn import TOGL
 class GudhiTOGL(TOGL):
     """The same layer, persistence from a Python loop over graphs and filtrations (gudhi)."""
 
-    def _pairs(self, x, edge_index, batch, num_graphs):
+    def _pairs(self, x, edge_index, batch, num_samples):
         import gudhi
 
         values = self.filtration(x)
@@ -107,7 +107,7 @@ def fwd_bwd_time(layer, x, data, repeats: int, extra=None) -> float:
         elif isinstance(layer, GCNConv):
             out = layer(x, data.edge_index)
         else:
-            out = layer(x, data.edge_index, data.batch, num_graphs=data.num_graphs)
+            out = layer(x, data.edge_index, data.batch, num_samples=data.num_graphs)
         out.square().mean().backward()
 
     step()  # warm-up (numba compile, allocator)
@@ -147,7 +147,7 @@ def time_torch_topological(tt, graphs, hidden: int, dev) -> float:
 def count_ops(layer: TOGL, data: Batch, hidden: int) -> int:
     x = torch.randn(data.num_nodes, hidden, requires_grad=True)
     with CountOps() as c:
-        layer(x, data.edge_index, data.batch, num_graphs=data.num_graphs).sum().backward()
+        layer(x, data.edge_index, data.batch, num_samples=data.num_graphs).sum().backward()
     return sum(c.count.values())
 
 

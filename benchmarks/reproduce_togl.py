@@ -57,7 +57,7 @@ def table1(args) -> dict:
     out = {}
     rows = []
     for name, make in (("NECKLACES", necklaces_dataset), ("CYCLES", cycles_dataset)):
-        graphs = make(num_graphs=args.num_synthetic, seed=args.seed)
+        graphs = make(num_samples=args.num_synthetic, seed=args.seed)
         for depth in args.depths:
             cells = {}
             for togl in (None, 1):

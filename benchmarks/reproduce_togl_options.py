@@ -40,9 +40,9 @@ DATASETS = ("CYCLES", "NECKLACES", "MUTAG", "PROTEINS", "PROTEINS-struct", "CSL"
 
 def load(name: str, args) -> list:
     if name == "CYCLES":
-        return cycles_dataset(num_graphs=args.num_synthetic, seed=args.seed)
+        return cycles_dataset(num_samples=args.num_synthetic, seed=args.seed)
     if name == "NECKLACES":
-        return necklaces_dataset(num_graphs=args.num_synthetic, seed=args.seed)
+        return necklaces_dataset(num_samples=args.num_synthetic, seed=args.seed)
     if name == "MUTAG":
         return list(TUDataset("mutag"))
     if name == "PROTEINS":

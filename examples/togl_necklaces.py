@@ -14,7 +14,7 @@ from topograph.togl import GraphClassifier, TrainConfig, train_fold
 
 def main() -> None:
     torch.manual_seed(0)
-    graphs = necklaces_dataset(num_graphs=600, seed=0)  # list of PyG Data, 2 classes
+    graphs = necklaces_dataset(num_samples=600, seed=0)  # list of PyG Data, 2 classes
     labels = [int(g.y) for g in graphs]
     idx = list(range(len(graphs)))
     train_idx, test_idx = train_test_split(idx, test_size=0.2, stratify=labels, random_state=0)

@@ -7,6 +7,7 @@ new counterexamples, draw at random and draw more:
 """
 import os
 
+import pytest
 import torch
 from hypothesis import HealthCheck, settings
 
@@ -17,5 +18,17 @@ settings.register_profile(
 settings.load_profile("ci")
 torch.set_num_threads(min(2, torch.get_num_threads()))
 
-BACKENDS = ["numba", "torch"]
+BACKENDS = ["numba", "torch"]  # the CPU-runnable values of every public ``backend=`` argument
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    """Each backend in turn, passed to the code under test as ``backend=`` (never a module switch)."""
+    return request.param
+
+
+@pytest.fixture(scope="session", params=DEVICES)
+def device(request) -> str:
+    """``"cpu"``, and ``"cuda"`` where a GPU is present."""
+    return request.param

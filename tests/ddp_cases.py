@@ -39,7 +39,7 @@ def ect_config():
 def togl_data():
     from topograph.data.synthetic_graphs import necklaces_dataset
 
-    graphs = necklaces_dataset(num_graphs=48, seed=3)
+    graphs = necklaces_dataset(num_samples=48, seed=3)
     return graphs[:40], graphs[40:]
 
 

@@ -129,7 +129,7 @@ def test_togl_checkpoint_round_trip(tmp_path):
     from topograph.togl.models import GraphClassifier
     from topograph.togl.train import TrainConfig, cross_validate, load_model, save_model
 
-    graphs = necklaces_dataset(num_graphs=40, seed=1)
+    graphs = necklaces_dataset(num_samples=40, seed=1)
     config = dict(in_channels=3, num_classes=2, conv="gcn", depth=1, togl_position=1, hidden=16,
                   num_filtrations=4)
     res = cross_validate(graphs, lambda: GraphClassifier(**config),

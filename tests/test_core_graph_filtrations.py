@@ -6,7 +6,6 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import BACKENDS
 from references import as_sorted_pairs, assert_same_multiset
 from topograph import lower_star_persistence
 from topograph.core.graph_persistence import graph_persistence
@@ -52,7 +51,6 @@ def _gudhi(vals, ev_of, n):
     return {k: sorted(v) for k, v in out.items()}
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 @given(data=edge_filtrations())
 def test_matches_gudhi(backend, data):
     vals, ev, edges, batch, sizes = data
@@ -70,7 +68,6 @@ def test_matches_gudhi(backend, data):
             offset += n
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 @given(data=edge_filtrations())
 def test_lower_star_is_the_special_case(backend, data):
     vals, _, edges, batch, _ = data
@@ -79,7 +76,7 @@ def test_lower_star_is_the_special_case(backend, data):
     ev = v[ei].amax(0) if ei.numel() else v[:0]
     a = graph_persistence(v, ev, ei, torch.from_numpy(batch), backend=backend,
                           essential_death="max")
-    b = lower_star_persistence(v, ei, torch.from_numpy(batch), backend=backend, essential="max")
+    b = lower_star_persistence(v, ei, torch.from_numpy(batch), backend=backend, essential_death="max")
     for dim in (0, 1):
         da, db = a.diagram(dim), b.diagram(dim)
         assert torch.equal(da.birth, db.birth) and torch.equal(da.death, db.death)
@@ -173,7 +170,6 @@ def test_self_loop_values_are_ignored_and_graphs_without_edges_work():
     assert len(r.dim1) == 0
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_float32_and_float64_keys_agree(backend):
     """The kernel sorts float32 and float64 edge values by different integer keys."""
     rng = np.random.default_rng(1)
@@ -190,3 +186,15 @@ def test_float32_and_float64_keys_agree(backend):
         da, db = a.diagram(dim), b.diagram(dim)
         assert torch.equal(da.birth.double(), db.birth) and torch.equal(da.death.double(), db.death)
         assert torch.equal(da.death_index, db.death_index)
+
+
+def test_issue_names_are_deprecated_aliases():
+    from topograph import extended_persistence
+
+    v, ei = torch.tensor([0.0, 1.0]), torch.tensor([[0], [1]])
+    with pytest.warns(DeprecationWarning, match="topograph: `num_graphs`"):
+        graph_persistence(v, torch.tensor([1.0]), ei, num_graphs=1)
+    with pytest.warns(DeprecationWarning, match="topograph: `essential`"):
+        graph_persistence(v, torch.tensor([1.0]), ei, essential="max")
+    with pytest.warns(DeprecationWarning, match="topograph: `num_graphs`"):
+        extended_persistence(v, ei, num_graphs=1)

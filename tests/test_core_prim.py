@@ -118,7 +118,6 @@ def test_mst_numba_operands(d):
     assert single.shape[0] == 1
 
 
-@pytest.mark.parametrize("backend", ["numba", "torch"])
 def test_low_level_primitives_check_shapes(backend):
     """Wrong shapes or dtypes get a clear error, never an out-of-bounds read."""
     from topograph.core.pairing.rips import rips_pairs, rips_pairs_from_points

@@ -6,7 +6,6 @@ import trimesh
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch_geometric.data import Batch, Data
 
-from conftest import BACKENDS, DEVICES
 from topograph import GraphBatch, lower_star_persistence, rips_persistence
 from topograph.core import canonical_edges
 
@@ -27,21 +26,19 @@ def _ring_batch(num_graphs: int, n: int = 8):
     return Batch.from_data_list(data)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_dispatch_count_does_not_grow_with_graphs(backend):
     counts = []
     for g in (16, 256):
         b = _ring_batch(g)
         values = torch.rand(b.num_nodes, 8, requires_grad=True)
-        lower_star_persistence(values, b.edge_index, b.batch, num_graphs=g, backend=backend)
+        lower_star_persistence(values, b.edge_index, b.batch, num_samples=g, backend=backend)
         with OpCounter() as c:
-            r = lower_star_persistence(values, b.edge_index, b.batch, num_graphs=g, backend=backend)
+            r = lower_star_persistence(values, b.edge_index, b.batch, num_samples=g, backend=backend)
             (r.dim0.death[~r.dim0.essential].sum() + r.dim1.birth.sum()).backward()
         counts.append(c.count)
     assert counts[0] == counts[1], counts
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_rips_dispatch_count_does_not_grow_with_batch(backend):
     counts = []
     for b in (2, 32):
@@ -62,10 +59,10 @@ def test_canonical_edges():
 def test_from_pyg_networkx_trimesh():
     b = _ring_batch(3, 5)
     cx = GraphBatch.from_pyg(b)
-    assert cx.num_graphs == 3 and cx.edge_index.shape == (2, 15)
+    assert cx.num_samples == 3 and cx.edge_index.shape == (2, 15)
     assert torch.equal(cx.edge_batch, torch.arange(3).repeat_interleave(5))
     g = GraphBatch.from_networkx([nx.cycle_graph(4), nx.path_graph(3), nx.empty_graph(2)])
-    assert g.num_graphs == 3 and g.num_nodes == 9 and g.edge_index.shape[1] == 6
+    assert g.num_samples == 3 and g.num_nodes == 9 and g.edge_index.shape[1] == 6
     mesh = trimesh.creation.icosphere(subdivisions=1)
     m = GraphBatch.from_trimesh([mesh, mesh])
     assert m.faces.shape == (3, 2 * len(mesh.faces))
@@ -81,7 +78,6 @@ def test_single_graph_pyg_data():
     assert [len(x) for x in res.as_list(0)] == [3]
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_outputs_stay_on_device(device):
     values = torch.rand(6, 2, device=device)
     ei = torch.tensor([[0, 1, 2, 3], [1, 2, 0, 4]], device=device)

@@ -11,15 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import topograph
-from topograph.ect import _kernel, circle_directions, ect, sphere_directions, thresholds
-
-
-@pytest.fixture(params=["numba", "torch"])
-def backend(request):
-    """Run a test with the numba CPU kernels and with the pure torch path."""
-    _kernel._NUMBA[0] = request.param == "numba"
-    yield request.param
-    _kernel._NUMBA[0] = True
+from topograph.ect import circle_directions, ect, sphere_directions, thresholds
 
 
 def brute_force(x, dirs, edges, faces, res, radius):
@@ -76,11 +68,11 @@ def test_exact_equals_brute_force(seed, n, grid):
     np.testing.assert_array_equal(img[0].numpy(), ref)
 
 
-def test_exact_torch_path_matches_brute_force(backend):
+def test_exact_matches_brute_force(backend):
     for seed in range(3):
         x, e, f = random_complex(seed, 15, grid=seed == 0)
         dirs = torch.cat([torch.eye(3, dtype=torch.float64), -torch.eye(3, dtype=torch.float64)])
-        np.testing.assert_array_equal(ect(x, dirs, edge_index=e, faces=f, resolution=9)[0].numpy(),
+        np.testing.assert_array_equal(ect(x, dirs, backend=backend, edge_index=e, faces=f, resolution=9)[0].numpy(),
                                       brute_force(x, dirs, e.T.tolist(), f.T.tolist(), 9, 1.0))
 
 
@@ -102,8 +94,8 @@ def test_euler_characteristic_of_shapes():
 def test_sigmoid_converges_to_exact(backend):
     x, e, f = random_complex(1, 40)
     dirs = sphere_directions(12, dtype=torch.float64)
-    exact = ect(x, dirs, edge_index=e, faces=f, resolution=32)
-    errs = [float((ect(x, dirs, edge_index=e, faces=f, resolution=32, scale=s) - exact).abs().mean())
+    exact = ect(x, dirs, backend=backend, edge_index=e, faces=f, resolution=32)
+    errs = [float((ect(x, dirs, backend=backend, edge_index=e, faces=f, resolution=32, scale=s) - exact).abs().mean())
             for s in (10.0, 100.0, 1000.0, 1e5)]
     assert all(a > b for a, b in zip(errs, errs[1:])), errs
     assert errs[-1] < 1e-3
@@ -117,7 +109,7 @@ def test_sigmoid_matches_dense_float64(backend, scale):
     cx = topograph.ect._inputs.prepare(x, v, e, f, None, None)
     xa, va = x.clone().requires_grad_(), v.clone().requires_grad_()
     xb, vb = x.clone().requires_grad_(), v.clone().requires_grad_()
-    a = ect(xa, va, edge_index=e, faces=f, resolution=24, radius=1.2, scale=scale)
+    a = ect(xa, va, backend=backend, edge_index=e, faces=f, resolution=24, radius=1.2, scale=scale)
     b = dense(xb, vb, cx.edges, cx.faces, torch.zeros(25, dtype=torch.long), 1, 24, 1.2, scale)
     torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
     g = torch.randn_like(a)
@@ -132,7 +124,7 @@ def test_sigmoid_matches_dense_float32(backend, scale):
     cx = topograph.ect._inputs.prepare(x, v, e, f, None, None)
     xa = x.clone().requires_grad_()
     xb = x.double().requires_grad_()
-    a = ect(xa, v, edge_index=e, faces=f, resolution=32, scale=scale)
+    a = ect(xa, v, backend=backend, edge_index=e, faces=f, resolution=32, scale=scale)
     b = dense(xb, v.double(), cx.edges, cx.faces, torch.zeros(60, dtype=torch.long), 1, 32, 1.0, scale)
     assert float((a.detach().double() - b.detach()).abs().max() / b.detach().abs().max()) < 1e-4
     (ga,), (gb,) = torch.autograd.grad(a.sum(), [xa]), torch.autograd.grad(b.sum(), [xb])
@@ -145,7 +137,8 @@ def test_gradcheck_coordinates_and_directions(backend):
     v = torch.randn(3, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1)).requires_grad_()
     for scale in (3.0, 40.0):
         assert torch.autograd.gradcheck(
-            lambda a, b: ect(a, b, edge_index=e, faces=f, resolution=10, scale=scale), (x, v), atol=1e-6)
+            lambda a, b: ect(a, b, backend=backend, edge_index=e, faces=f, resolution=10, scale=scale), (x, v),
+            atol=1e-6)
 
 
 def test_batched_equals_per_sample(backend):
@@ -169,16 +162,18 @@ def test_batched_equals_per_sample(backend):
     x, b = torch.cat(xs).requires_grad_(), torch.cat(bs)
     v = sphere_directions(10, dtype=torch.float64)
     for scale in (None, 30.0):
-        batched = ect(x, v, edge_index=torch.cat(es, 1), faces=torch.cat(fs, 1), batch=b, resolution=16, scale=scale)
+        batched = ect(x, v, backend=backend, edge_index=torch.cat(es, 1), faces=torch.cat(fs, 1), batch=b,
+                      resolution=16, scale=scale)
         assert batched.shape == (4, 16, 10)
         for i, (xi, e, f) in enumerate(parts):
-            single = ect(xi, v, edge_index=e, faces=f, resolution=16, scale=scale)
+            single = ect(xi, v, backend=backend, edge_index=e, faces=f, resolution=16, scale=scale)
             torch.testing.assert_close(batched[i], single[0], atol=1e-12, rtol=0)
     # gradients: the batch's gradient restricted to a sample equals that sample's own gradient
-    out = ect(x, v, edge_index=torch.cat(es, 1), faces=torch.cat(fs, 1), batch=b, resolution=16, scale=30.0)
+    out = ect(x, v, backend=backend, edge_index=torch.cat(es, 1), faces=torch.cat(fs, 1), batch=b, resolution=16,
+              scale=30.0)
     (gx,) = torch.autograd.grad(out[2].sum(), [x])
     xi = parts[2][0].clone().requires_grad_()
-    (gi,) = torch.autograd.grad(ect(xi, v, edge_index=parts[2][1], faces=parts[2][2], resolution=16,
+    (gi,) = torch.autograd.grad(ect(xi, v, backend=backend, edge_index=parts[2][1], faces=parts[2][2], resolution=16,
                                     scale=30.0).sum(), [xi])
     torch.testing.assert_close(gx[19:28], gi)
     assert gx[:19].abs().max() == 0
@@ -262,3 +257,16 @@ def test_cuda_matches_cpu():
             (ga,) = torch.autograd.grad(a.sum(), [xc])
             (gg,) = torch.autograd.grad(g.sum(), [xg])
             torch.testing.assert_close(gg.cpu(), ga, atol=1e-3, rtol=1e-3)
+
+
+def test_backend_argument():
+    x, e, f = random_complex(5, 12)
+    v = sphere_directions(6, dtype=torch.float64)
+    a = ect(x, v, edge_index=e, faces=f, resolution=8, scale=20.0, backend="numba")
+    torch.testing.assert_close(ect(x, v, edge_index=e, faces=f, resolution=8, scale=20.0, backend="torch"), a)
+    with pytest.raises(ValueError, match="backend must be one of"):
+        ect(x, v, backend="triton-ish")
+    with pytest.raises(ValueError, match="backend='numba' needs CPU float32 / float64"):
+        ect(x.half(), v.half(), backend="numba")
+    with pytest.raises(ValueError, match="backend must be one of"):
+        topograph.ect.ECTLayer(4, 3, backend="gpu")

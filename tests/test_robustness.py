@@ -95,12 +95,12 @@ LOWER_STAR_ERRORS = [
     ("batch negative", lambda: lsp(V(), E(), torch.tensor([-1, 0, 0, 0, 0])), ValueError, "negative"),
     ("float batch", lambda: lsp(V(), E(), torch.zeros(5)), TypeError, "integer"),
     ("edge across graphs", lambda: lsp(V(), E(), torch.tensor([0, 0, 0, 1, 1])), ValueError, "different graphs"),
-    ("num_graphs too small", lambda: lsp(V(), E(), torch.tensor([0, 0, 1, 1, 2]), num_graphs=2), ValueError,
-     "num_graphs"),
-    ("num_graphs float", lambda: lsp(V(), E(), torch.zeros(5, dtype=torch.long), num_graphs=1.5), TypeError,
-     "num_graphs"),
-    ("essential nan", lambda: lsp(V(), E(), essential=float("nan")), ValueError, "NaN"),
-    ("essential unknown", lambda: lsp(V(), E(), essential="never"), ValueError, "essential"),
+    ("num_samples too small", lambda: lsp(V(), E(), torch.tensor([0, 0, 1, 1, 2]), num_samples=2), ValueError,
+     "num_samples"),
+    ("num_samples float", lambda: lsp(V(), E(), torch.zeros(5, dtype=torch.long), num_samples=1.5), TypeError,
+     "num_samples"),
+    ("essential nan", lambda: lsp(V(), E(), essential_death=float("nan")), ValueError, "NaN"),
+    ("essential unknown", lambda: lsp(V(), E(), essential_death="never"), ValueError, "essential_death"),
     ("bad backend", lambda: lsp(V(), E(), backend="cuda-kernels"), ValueError, "backend"),
     ("edge_index on other device", lambda: lsp(V(), E().to(OTHER)), ValueError, "device"),
     ("batch on other device", lambda: lsp(V(), E(), torch.zeros(5, dtype=torch.long, device=OTHER)), ValueError,
@@ -122,7 +122,7 @@ def test_lower_star_errors(fn, exc, match):
 def test_lower_star_huge_values(backend, dtype):
     big = torch.finfo(dtype).max
     v = torch.tensor([1e38, -0.9 * big, 0.9 * big, 0.0, big], dtype=dtype)
-    res = lsp(v, E(), backend=backend, essential="max")
+    res = lsp(v, E(), backend=backend, essential_death="max")
     assert all_finite(res.dim0.birth, res.dim0.death)
     # elder rule by hand: path 0-1-2-3-4, values 1e38, -0.9M, 0.9M, 0, M
     deaths = res.dim0.death[:, 0].tolist()
@@ -146,7 +146,7 @@ def test_lower_star_graph_shapes(backend):
     assert one.as_list(0)[0].tolist() == [[0.5, float("inf")]] and one.as_list(1)[0].shape == (0, 2)
     batch = torch.tensor([0, 0, 1, 1, 1])
     edges = torch.tensor([[2, 3], [3, 4]])
-    res = lsp(V(), edges, batch, num_graphs=4, backend=backend)
+    res = lsp(V(), edges, batch, num_samples=4, backend=backend)
     assert [len(d) for d in res.as_list(0)] == [2, 3, 0, 0]
     first = sorted(map(tuple, res.as_list(0)[0].tolist()))  # edgeless: two essential classes
     assert first == [(pytest.approx(0.1), INF), (pytest.approx(0.3), INF)]
@@ -195,8 +195,8 @@ def test_graph_batch_errors(fn, exc, match):
 
 def test_graph_batch_cleans_edges():
     gb = GraphBatch.from_edge_index(torch.tensor([[0, 1, 1, 2, 2], [1, 0, 1, 2, 0]]), 4,
-                                    num_graphs=torch.tensor(1).item())
-    assert gb.edge_index.tolist() == [[0, 0], [1, 2]] and gb.num_nodes == 4 and gb.num_graphs == 1
+                                    num_samples=torch.tensor(1).item())
+    assert gb.edge_index.tolist() == [[0, 0], [1, 2]] and gb.num_nodes == 4 and gb.num_samples == 1
     empty = GraphBatch.from_edge_index(torch.zeros(2, 0, dtype=torch.long), 0)
     assert empty.num_nodes == 0 and empty.edge_index.shape == (2, 0)
 
@@ -225,7 +225,7 @@ RIPS_ERRORS = [
     ("integer distances", lambda: rips(None, distances=torch.ones(3, 3, dtype=torch.long)), TypeError,
      "floating point"),
     ("nan distances", lambda: rips(None, distances=NAN(torch.zeros(3, 3))), ValueError, "NaN"),
-    ("bad essential", lambda: rips(P(), essential=float("nan")), ValueError, "NaN"),
+    ("bad essential", lambda: rips(P(), essential_death=float("nan")), ValueError, "NaN"),
 ]
 
 
@@ -362,7 +362,8 @@ LAYER_ERRORS = [
      "floating point"),
     ("nan coordinates", lambda: ECTLayer(4, 3, resolution=8)(NAN(P())), ValueError, "NaN"),
     ("coordinates on meta", lambda: ECTLayer(4, 3, resolution=8)(P().to("meta")), ValueError, "meta device"),
-    ("edges on other device", lambda: ECTLayer(4, 3, resolution=8)(P(), torch.tensor([[0], [1]], device=OTHER)),
+    ("edges on other device",
+     lambda: ECTLayer(4, 3, resolution=8)(P(), edge_index=torch.tensor([[0], [1]], device=OTHER)),
      ValueError, "device"),
     ("data without coordinates", lambda: ECTLayer(4, 3, resolution=8)(_data_without_pos()), ValueError,
      "coordinates"),

@@ -30,7 +30,7 @@ def test_model_static_and_dim1_on_nodes() -> None:
     batch = next(iter(DataLoader(necklaces_dataset(8, seed=0), batch_size=8)))
     for kw in ({"static": True}, {"dim1_readout": False}, {"use_dim1": False}):
         model = GraphClassifier(3, 2, depth=1, togl_position=1, hidden=8, **kw)
-        assert model(batch.x, batch.edge_index, batch.batch, batch.num_graphs).shape == (8, 2)
+        assert model(batch.x, batch.edge_index, batch.batch, num_samples=batch.num_graphs).shape == (8, 2)
     assert "STATIC" in GraphClassifier(3, 2, depth=3, togl_position=1, static=True).name
 
 

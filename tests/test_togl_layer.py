@@ -47,7 +47,7 @@ def _sorted(a: np.ndarray) -> np.ndarray:
 
 def _compare_with_gudhi(layer: TOGL, data: Batch) -> None:
     with torch.no_grad():
-        res = layer.diagrams(data.x, data.edge_index, data.batch, num_graphs=data.num_graphs)
+        res = layer.diagrams(data.x, data.edge_index, data.batch, num_samples=data.num_graphs)
         f = layer.filtration(data.x).numpy()
     ptr = data.ptr.numpy()
     ei = data.edge_index.numpy()
@@ -96,14 +96,14 @@ def test_gradcheck_float64(static: bool) -> None:
     data = _random_batch(4, num_graphs=3, d=3)
     layer = TOGL(3, 3, num_filtrations=2, hidden=4, deepset_hidden=4, static=static).double()
     x = data.x.double().requires_grad_(True)
-    fn = lambda x: layer(x, data.edge_index, data.batch, num_graphs=3)  # noqa: E731
+    fn = lambda x: layer(x, data.edge_index, data.batch, num_samples=3)  # noqa: E731
     assert torch.autograd.gradcheck(fn, (x,), eps=1e-6, atol=1e-5)
 
 
-def _out(layer: TOGL, x, ei, batch=None, num_graphs=None) -> torch.Tensor:
+def _out(layer: TOGL, x, ei, batch=None, num_samples=None) -> torch.Tensor:
     layer.eval()
     with torch.no_grad():
-        return layer(x, ei, batch, num_graphs=num_graphs)
+        return layer(x, ei, batch, num_samples=num_samples)
 
 
 def test_edge_cases_edgeless_first_single_vertex() -> None:

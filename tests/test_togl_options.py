@@ -47,7 +47,7 @@ def test_gradcheck(opts):
     data = _batch(4, num_graphs=3, d=3)
     layer = TOGL(3, 3, num_filtrations=2, hidden=4, deepset_hidden=4, **opts).double()
     x = data.x.double().requires_grad_(True)
-    fn = lambda x: layer(x, data.edge_index, data.batch, num_graphs=3)  # noqa: E731
+    fn = lambda x: layer(x, data.edge_index, data.batch, num_samples=3)  # noqa: E731
     assert torch.autograd.gradcheck(fn, (x,), eps=1e-6, atol=1e-5)
 
 

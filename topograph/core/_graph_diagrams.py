@@ -53,7 +53,7 @@ def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: 
         death0 = vals.gather(0, death_index.clamp_min(0))
         birth1_index = pairing.cycle_vertex
         birth1 = vals.gather(0, birth1_index)
-        gmax = group_max(vals, cx.batch, cx.num_graphs) if need_max else None
+        gmax = group_max(vals, cx.batch, cx.num_samples) if need_max else None
     else:
         de = pairing.death_edge.clamp_min(0)
         death0 = edge_vals.gather(0, de) if edge_vals.shape[0] else vals
@@ -63,18 +63,18 @@ def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: 
         birth1_index = edge_source[pairing.cycle_edges]
         gmax = None
         if need_max:  # the largest value of the graph is an edge's unless it has none
-            gmax = group_max(vals, cx.batch, cx.num_graphs)
+            gmax = group_max(vals, cx.batch, cx.num_samples)
             if edge_vals.shape[0]:
-                emax = group_max(edge_vals, cx.edge_batch, cx.num_graphs)
-                has_edges = torch.bincount(cx.edge_batch, minlength=cx.num_graphs) > 0
+                emax = group_max(edge_vals, cx.edge_batch, cx.num_samples)
+                has_edges = torch.bincount(cx.edge_batch, minlength=cx.num_samples) > 0
                 gmax = torch.where(has_edges[:, None], torch.maximum(gmax, emax), gmax)
     death0 = apply_essential(death0, ess0, essential, gmax[cx.batch] if need_max else None)
     dim0 = Diagram(0, vals, death0, ess0, cx.batch, birth_vertex, death_index,
-                   cx.num_graphs, essential)
+                   cx.num_samples, essential)
     ce = pairing.cycle_edges  # [C, k]
     ess1 = torch.ones_like(ce, dtype=torch.bool)
     death1 = apply_essential(birth1, ess1, essential,
                              gmax[pairing.cycle_batch] if need_max else None)
     dim1 = Diagram(1, birth1, death1, ess1, pairing.cycle_batch, birth1_index,
-                   torch.full_like(ce, -1), cx.num_graphs, essential)
+                   torch.full_like(ce, -1), cx.num_samples, essential)
     return dim0, dim1

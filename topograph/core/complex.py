@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from topograph.core._deprecation import deprecated_alias, keyword_only, renamed_kwargs
 from topograph.core.validation import (
     check_batch,
     check_count,
@@ -91,11 +92,6 @@ def canonical_faces(faces: Tensor, num_nodes: int | None = None) -> Tensor:
     return torch.from_numpy(np.ascontiguousarray(f)) if cpu else f
 
 
-def edges_of_faces(faces: Tensor) -> Tensor:
-    """All edges ``[2, 3F]`` of the triangles (not deduplicated)."""
-    return torch.cat([faces[[0, 1]], faces[[1, 2]], faces[[0, 2]]], dim=1)
-
-
 @dataclass(frozen=True)
 class GraphBatch:
     """A batch of graphs or 2-complexes in canonical form.
@@ -104,13 +100,16 @@ class GraphBatch:
         batch: ``[N]`` sorted graph id of every vertex.
         edge_index: ``[2, E]`` canonical edges (``u < v``), grouped by graph.
         faces: ``[3, F]`` triangles with sorted vertices, or ``None``.
-        num_graphs: number of graphs (graphs may have no vertices at the end).
+        num_samples: number of graphs B (graphs may have no vertices at the end;
+            deprecated alias: ``num_graphs``).
     """
 
     batch: Tensor
     edge_index: Tensor
-    num_graphs: int
+    num_samples: int
     faces: Tensor | None = None
+
+    num_graphs = deprecated_alias("num_samples", "num_graphs")
 
     @property
     def num_nodes(self) -> int:
@@ -126,18 +125,22 @@ class GraphBatch:
         return self.batch[self.edge_index[0]]
 
     @classmethod
+    @keyword_only(4, ("faces", "num_samples"))
+    @renamed_kwargs(num_graphs="num_samples")
     def from_edge_index(
         cls,
         edge_index: Tensor,
         num_nodes: int,
         batch: Tensor | None = None,
+        *,
         faces: Tensor | None = None,
-        num_graphs: int | None = None,
+        num_samples: int | None = None,
     ) -> "GraphBatch":
         """Cleans ``edge_index`` (any direction, duplicates, self-loops) into canonical form.
 
         Faces, if given, also contribute their edges, so a mesh given only by its
-        triangles is a valid complex.
+        triangles is a valid complex. ``faces`` and ``num_samples`` are
+        keyword-only (by position they still work, with a ``DeprecationWarning``).
         """
         num_nodes = check_count(num_nodes, "num_nodes")
         check_tensor(edge_index, "edge_index")
@@ -147,8 +150,8 @@ class GraphBatch:
         given_batch = batch is not None
         if batch is None:
             batch = torch.zeros(num_nodes, dtype=torch.long, device=edge_index.device)
-            num_graphs = 1 if num_graphs is None else num_graphs
-        num_graphs = check_batch(batch, num_nodes, num_graphs)
+            num_samples = 1 if num_samples is None else num_samples
+        num_samples = check_batch(batch, num_nodes, num_samples)
         if given_batch:
             check_edges_within_graphs(edge_index, batch)
         if faces is not None:
@@ -156,17 +159,18 @@ class GraphBatch:
             if given_batch:
                 check_edges_within_graphs(faces, batch, "faces")
             faces = canonical_faces(faces, num_nodes)
-        return cls(batch.long(), canonical_edges(edge_index, num_nodes, faces), num_graphs, faces)
+        return cls(batch.long(), canonical_edges(edge_index, num_nodes, faces), num_samples, faces)
 
     @classmethod
     def from_pyg(cls, data: Any) -> "GraphBatch":
         """From a PyG ``Data`` or ``Batch`` (uses ``edge_index``, ``batch`` and ``face``)."""
         n = int(data.num_nodes)
         batch = getattr(data, "batch", None)
-        num_graphs = getattr(data, "num_graphs", None) if batch is not None else 1
+        num_samples = getattr(data, "num_graphs", None) if batch is not None else 1  # PyG's name
         edge_index = data.edge_index if data.edge_index is not None else torch.zeros(
             2, 0, dtype=torch.long)
-        return cls.from_edge_index(edge_index, n, batch, getattr(data, "face", None), num_graphs)
+        return cls.from_edge_index(edge_index, n, batch=batch, faces=getattr(data, "face", None),
+                                   num_samples=num_samples)
 
     @classmethod
     def from_networkx(cls, graphs: Any | Sequence[Any]) -> "GraphBatch":
@@ -182,7 +186,7 @@ class GraphBatch:
             offset += len(index)
         edge_index = torch.tensor(edges, dtype=torch.long).reshape(-1, 2).T
         batch = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes, dtype=torch.long))
-        return cls.from_edge_index(edge_index, offset, batch, num_graphs=len(sizes))
+        return cls.from_edge_index(edge_index, offset, batch=batch, num_samples=len(sizes))
 
     @classmethod
     def from_trimesh(cls, meshes: Any | Iterable[Any]) -> "GraphBatch":
@@ -196,5 +200,5 @@ class GraphBatch:
             offset += len(mesh.vertices)
         face = torch.cat(faces, dim=1) if faces else torch.zeros(3, 0, dtype=torch.long)
         batch = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes, dtype=torch.long))
-        return cls.from_edge_index(torch.zeros(2, 0, dtype=torch.long), offset, batch, face,
-                                   num_graphs=len(sizes))
+        return cls.from_edge_index(torch.zeros(2, 0, dtype=torch.long), offset, batch=batch,
+                                   faces=face, num_samples=len(sizes))

@@ -1,11 +1,12 @@
-"""Persistence diagrams whose values are gathered from differentiable tensors.
+"""The :class:`Diagram`: the one persistence-diagram type of the project.
 
 A :class:`Diagram` keeps, for every persistence pair, *where* its birth and death
 values come from (integer indices from the pairing) and the values themselves,
 gathered from the filtration tensor. Autograd therefore reaches exactly the
-paired entries: this is the gradient routing shared by TopoAE, TOGL and DECT-free
-modules alike. Essential classes are marked by an explicit boolean mask; their
-``death`` follows a selectable convention:
+paired entries. :func:`~topograph.core.lower_star_persistence` (used by TOGL) and
+:func:`~topograph.core.rips_persistence` return diagrams. Essential classes are
+marked by the boolean mask ``Diagram.essential``; their ``death`` follows the
+convention chosen with the ``essential_death`` argument:
 
 * ``"inf"``: ``+inf`` (no gradient);
 * ``"max"``: the largest filtration value of the class's sample (and filtration),
@@ -20,32 +21,36 @@ from typing import Union
 import torch
 from torch import Tensor
 
+from topograph.core._deprecation import deprecated_alias
+
 Essential = Union[str, float]
 
 
-def check_essential(essential: Essential) -> None:
-    if isinstance(essential, str):
-        if essential not in ("inf", "max"):
-            raise ValueError(f"essential must be 'inf', 'max' or a float, got {essential!r}")
-    elif isinstance(essential, bool) or not isinstance(essential, (int, float)):
-        raise TypeError(f"essential must be 'inf', 'max' or a float, got {type(essential).__name__}")
-    elif essential != essential:
-        raise ValueError("essential must be 'inf', 'max' or a float, got NaN")
+def check_essential(essential_death: Essential) -> None:
+    """``essential_death`` must be ``"inf"``, ``"max"`` or a (non-NaN) float."""
+    if isinstance(essential_death, str):
+        if essential_death not in ("inf", "max"):
+            raise ValueError(f"essential_death must be 'inf', 'max' or a float, got {essential_death!r}")
+    elif isinstance(essential_death, bool) or not isinstance(essential_death, (int, float)):
+        raise TypeError(f"essential_death must be 'inf', 'max' or a float, "
+                        f"got {type(essential_death).__name__}")
+    elif essential_death != essential_death:
+        raise ValueError("essential_death must be 'inf', 'max' or a float, got NaN")
 
 
-def apply_essential(death: Tensor, essential_mask: Tensor, essential: Essential,
+def apply_essential(death: Tensor, essential_mask: Tensor, essential_death: Essential,
                     sample_max: Tensor | None) -> Tensor:
     """Replaces the deaths of essential rows by the chosen convention.
 
     ``sample_max`` ``[P, k]`` is the differentiable per-row maximum used for ``"max"``.
     """
-    if essential == "inf":
+    if essential_death == "inf":
         fill = torch.full_like(death, float("inf"))
-    elif essential == "max":
+    elif essential_death == "max":
         assert sample_max is not None
         fill = sample_max
     else:
-        fill = torch.full_like(death, float(essential))
+        fill = torch.full_like(death, float(essential_death))
     return torch.where(essential_mask, fill, death)
 
 
@@ -56,14 +61,15 @@ class Diagram:
     Attributes:
         dim: homology dimension.
         birth: ``[P, k]`` birth values (differentiable).
-        death: ``[P, k]`` death values; essential rows follow ``essential_convention``.
+        death: ``[P, k]`` death values; essential rows follow ``essential_death``.
         essential: ``[P, k]`` bool, True for classes that never die.
         batch: ``[P]`` sample (graph / point cloud) id of every row.
         birth_index: ``[P, k]`` index of the entry the birth value was gathered from
             (a vertex for lower-star, a flattened ``i * n + j`` distance entry for Rips).
         death_index: ``[P, k]`` same for deaths, -1 for essential rows.
         num_samples: number of samples in the batch (rows may be absent for some).
-        essential_convention: ``"inf"``, ``"max"`` or the float cap used for ``death``.
+        essential_death: ``"inf"``, ``"max"`` or the float cap used for ``death``
+            (deprecated alias: ``essential_convention``).
     """
 
     dim: int
@@ -74,7 +80,9 @@ class Diagram:
     birth_index: Tensor
     death_index: Tensor
     num_samples: int
-    essential_convention: Essential = "inf"
+    essential_death: Essential = "inf"
+
+    essential_convention = deprecated_alias("essential_death", "essential_convention")
 
     @property
     def num_filtrations(self) -> int:

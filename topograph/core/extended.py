@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from topograph.core._deprecation import renamed_kwargs
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Diagram
 from topograph.core.validation import check_finite, check_float, check_has_data, check_tensor
@@ -91,6 +92,7 @@ def _take(a, rows: Tensor) -> Tensor:
     return torch.from_numpy(a).gather(1, rows.T).T.contiguous()
 
 
+@renamed_kwargs(num_graphs="num_samples", check="validate")
 def extended_persistence(
     values: Tensor,
     edge_index: Tensor | GraphBatch,
@@ -108,7 +110,8 @@ def extended_persistence(
         edge_index: ``[2, E]`` edges in any direction (duplicates and self-loops
             are dropped), or a prepared :class:`GraphBatch`.
         batch: ``[N]`` sorted graph id of every vertex; ``None`` = one graph.
-        num_samples: number of graphs (avoids reading it from ``batch``).
+        num_samples: number of graphs (avoids reading it from ``batch``; deprecated
+            alias ``num_graphs``, the name in the issue).
         validate: check inputs (finite values, index ranges, sorted batch).
         backend: ``"auto"`` or ``"numba"``: the pairing runs in a CPU kernel
             (parallel over filtrations); tensors on other devices are paired on the
@@ -137,7 +140,7 @@ def extended_persistence(
             raise ValueError(f"values has {n} rows but the complex has {cx.num_nodes} vertices")
     else:
         check_tensor(edge_index, "edge_index")
-        cx = GraphBatch.from_edge_index(edge_index, n, batch, num_graphs=num_samples)
+        cx = GraphBatch.from_edge_index(edge_index, n, batch, num_samples=num_samples)
     if cx.faces is not None and cx.faces.shape[1]:
         raise ValueError("extended_persistence handles graphs (vertices and edges); this "
                          "complex has triangles")
@@ -173,7 +176,7 @@ def extended_persistence(
             "ext1": eb[r_ext1[:, 0]] if len(r_ext1) else eb[:0],
         }
     dev = vals.device
-    B = cx.num_graphs
+    B = cx.num_samples
     d = {key: _diagram(1 if key in ("rel", "ext1") else 0, vals, b.to(dev), dd.to(dev),
                        rows_batch[key].to(dev), B)
          for key, (b, dd) in idx.items()}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from topograph.core._deprecation import renamed_kwargs
 from topograph.core._graph_diagrams import graph_diagrams
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Essential, check_essential
@@ -85,6 +86,7 @@ def _check_valid(vals: Tensor, ev: Tensor, cx: GraphBatch, source: Tensor) -> No
             "the max of their endpoint values")
 
 
+@renamed_kwargs(num_graphs="num_samples", essential="essential_death", check="validate")
 def graph_persistence(
     vertex_values: Tensor,
     edge_values: Tensor,
@@ -109,9 +111,11 @@ def graph_persistence(
             :class:`~topograph.core.GraphBatch` (then ``edge_values`` is aligned with its
             canonical ``edge_index``).
         batch: ``[N]`` sorted graph id of every vertex (PyG style); ``None`` = one graph.
-        num_samples: number of graphs (avoids reading it from ``batch``).
+        num_samples: number of graphs (avoids reading it from ``batch``; deprecated
+            alias ``num_graphs``, the name in the issue).
         essential_death: death of essential classes: ``"inf"``, ``"max"`` (the
-            graph's largest vertex or edge value, differentiable) or a float.
+            graph's largest vertex or edge value, differentiable) or a float
+            (deprecated alias ``essential``).
         invalid_edges: what to do with an edge whose value is below one of its
             endpoints' values (not a filtration): ``"raise"`` a ``ValueError``
             naming the first such edge, or ``"clamp"`` it to the max of its endpoint
@@ -164,7 +168,7 @@ def graph_persistence(
                              "vertices")
         canon = source = torch.arange(edge_index.shape[1], device=edge_index.device)
     else:
-        cx = GraphBatch.from_edge_index(edge_index, n, batch, num_graphs=num_samples)
+        cx = GraphBatch.from_edge_index(edge_index, n, batch, num_samples=num_samples)
         canon, source = edge_columns(edge_index, cx)
     if validate and not prepared and source.numel():
         _check_duplicates(ev.detach(), canon, source, edge_index)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from topograph.core._deprecation import keyword_only, renamed_kwargs
 from topograph.core._graph_diagrams import graph_diagrams, group_max
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
@@ -87,15 +88,16 @@ class RipsPersistence:
 _group_max = group_max  # kept under its old name for the other entry points
 
 
+@renamed_kwargs(num_graphs="num_samples", essential="essential_death", check="validate")
 def lower_star_persistence(
     values: Tensor,
     edge_index: Tensor | GraphBatch,
     batch: Tensor | None = None,
     *,
-    num_graphs: int | None = None,
-    essential: Essential = "inf",
+    num_samples: int | None = None,
+    essential_death: Essential = "inf",
     backend: str = "auto",
-    check: bool = True,
+    validate: bool = True,
 ) -> GraphPersistence:
     """Persistence diagrams (dims 0 and 1) of lower-star filtrations on a batch of graphs.
 
@@ -105,11 +107,14 @@ def lower_star_persistence(
         edge_index: ``[2, E]`` edges in any direction (duplicates and self-loops are
             dropped), or a prepared :class:`GraphBatch`.
         batch: ``[N]`` sorted graph id of every vertex (PyG style); ``None`` = one graph.
-        num_graphs: number of graphs (avoids reading it from ``batch``).
-        essential: death convention for essential classes: ``"inf"``, ``"max"``
+        num_samples: number of graphs B (avoids reading it from ``batch``; keeps
+            trailing empty graphs). Deprecated alias: ``num_graphs``.
+        essential_death: death convention for essential classes: ``"inf"``, ``"max"``
             (the graph's largest value for that filtration, differentiable) or a float.
+            Deprecated alias: ``essential``.
         backend: ``"auto"`` (numba on CPU, torch elsewhere), ``"numba"`` or ``"torch"``.
-        check: validate inputs (finite values, index ranges, sorted batch).
+        validate: check inputs (finite values, index ranges, sorted batch).
+            Deprecated alias: ``check``.
 
     Returns:
         :class:`GraphPersistence` with ``dim0`` (one row per vertex: birth ``f(v)``,
@@ -126,7 +131,7 @@ def lower_star_persistence(
         raise ValueError("empty batch: values has no vertices")
     if vals.shape[1] == 0:
         raise ValueError(f"values has shape {list(values.shape)}: no filtrations (k = 0)")
-    check_essential(essential)
+    check_essential(essential_death)
     if isinstance(edge_index, GraphBatch):
         cx = edge_index
         if cx.num_nodes != n:
@@ -137,15 +142,15 @@ def lower_star_persistence(
             check_tensor(batch, "batch")
         check_same_device(values=values, edge_index=edge_index, batch=batch)
         check_has_data(values=values)
-        cx = GraphBatch.from_edge_index(edge_index, n, batch, num_graphs=num_graphs)
+        cx = GraphBatch.from_edge_index(edge_index, n, batch, num_samples=num_samples)
     check_same_device(values=values, edge_index=cx.edge_index)
     check_has_data(values=values)
     if cx.faces is not None and cx.faces.shape[1]:
         raise ValueError("lower_star_persistence computes graph persistence (vertices and edges); "
                          "this complex has triangles, which would change dimension 1")
-    if check:
+    if validate:
         check_finite(vals, "values")
-    dim0, dim1 = graph_diagrams(vals, cx, essential, backend)
+    dim0, dim1 = graph_diagrams(vals, cx, essential_death, backend)
     return GraphPersistence(dim0, dim1, cx)
 
 
@@ -175,14 +180,16 @@ def _check_distance_matrix(d: Tensor) -> None:
                          f"{float(asym):.3g}); pass a distance matrix")
 
 
+@keyword_only(1, ("max_dim",))
+@renamed_kwargs(essential="essential_death", check="validate")
 def rips_persistence(
     points: Tensor | None,
-    max_dim: int = 0,
     *,
+    max_dim: int = 0,
     distances: Tensor | None = None,
-    essential: Essential = "inf",
+    essential_death: Essential = "inf",
     backend: str = "auto",
-    check: bool = True,
+    validate: bool = True,
 ) -> RipsPersistence:
     """Persistence of Vietoris-Rips filtrations of point clouds ``[n, d]`` or ``[B, n, d]``.
 
@@ -191,10 +198,14 @@ def rips_persistence(
         max_dim: 0 (MST, batched, any device) or 1 (adds giotto-ph's dimension 1 on the
             CPU: host copy and a loop over samples).
         distances: precomputed ``[n, n]`` / ``[B, n, n]`` distance matrices (differentiable).
-        essential: death convention for the one essential class of each sample
-            (``"max"``: the sample's largest distance).
+        essential_death: death convention for the one essential class of each sample
+            (``"inf"``, ``"max"``: the sample's largest distance, or a float).
+            Deprecated alias: ``essential``.
         backend: pairing backend for dimension 0 (``"auto"``, ``"numba"``, ``"torch"``).
-        check: validate inputs (finite values).
+        validate: check inputs (finite values). Deprecated alias: ``check``.
+
+    ``max_dim`` is keyword-only (passing it by position still works, with a
+    ``DeprecationWarning``).
 
     Returns:
         :class:`RipsPersistence`. A single cloud is a batch of one sample. Values are
@@ -210,7 +221,7 @@ def rips_persistence(
         if points.shape[-1] == 0:
             raise ValueError("points have dimension 0")
         check_has_data(points=points)
-        if check:
+        if validate:
             check_finite(points, "points")
         pts = points.unsqueeze(0) if points.dim() == 2 else points
         B, n = pts.shape[0], pts.shape[1]
@@ -219,7 +230,7 @@ def rips_persistence(
         if max_dim >= 1 or backend == "torch" or pts.device.type != "cpu":
             with torch.no_grad():
                 dist = pairwise_distances(pts.detach())
-            if check and not all_finite(dist):
+            if validate and not all_finite(dist):
                 raise ValueError(f"pairwise distances overflow {points.dtype}: the coordinates are "
                                  "too large, rescale the points or use float64")
     else:
@@ -227,14 +238,14 @@ def rips_persistence(
         if distances.dim() not in (2, 3) or distances.shape[-1] != distances.shape[-2]:
             raise ValueError(f"distances must be [n, n] or [B, n, n], got {list(distances.shape)}")
         check_has_data(distances=distances)
-        if check:
+        if validate:
             check_finite(distances, "distances")
             _check_distance_matrix(distances)
         dist = distances.unsqueeze(0) if distances.dim() == 2 else distances
         B, n = dist.shape[0], dist.shape[1]
     if max_dim not in (0, 1):
         raise ValueError(f"max_dim must be 0 or 1, got {max_dim}")
-    check_essential(essential)
+    check_essential(essential_death)
     if n == 0 or B == 0:
         raise ValueError("empty point cloud")
     device = (dist if dist is not None else pts).device
@@ -245,7 +256,7 @@ def rips_persistence(
         mst, far = rips_pairs_from_points(pts, backend=backend, return_farthest=True)
     # Row layout per sample: the n-1 MST edges, then the essential class.
     lengths = _gather_lengths(pts, dist, mst)
-    if check and pts is not None and not all_finite(lengths):
+    if validate and pts is not None and not all_finite(lengths):
         raise ValueError(f"distances overflow {pts.dtype}: the coordinates are too large, "
                          "rescale the points or use float64")
     deaths = torch.cat([lengths, lengths.new_zeros(B, 1)], 1)
@@ -253,16 +264,16 @@ def rips_persistence(
                            torch.full((B, 1), -1, dtype=torch.long, device=device)], 1)
     ess = death_idx < 0
     smax = None
-    if essential == "max":
+    if essential_death == "max":
         if far is None:
             far = farthest_pair(dist)
         smax = _gather_lengths(pts, dist, far[:, None, :]).expand(B, n)
-    deaths = apply_essential(deaths, ess, essential, smax)
+    deaths = apply_essential(deaths, ess, essential_death, smax)
     births = torch.zeros_like(deaths)
     batch = torch.arange(B, device=device).repeat_interleave(n)
     zero_idx = torch.zeros((B * n, 1), dtype=torch.long, device=device)
     dim0 = Diagram(0, births.reshape(-1, 1), deaths.reshape(-1, 1), ess.reshape(-1, 1), batch,
-                   zero_idx, death_idx.reshape(-1, 1), B, essential)
+                   zero_idx, death_idx.reshape(-1, 1), B, essential_death)
     dim1 = None
     if max_dim >= 1:
         pairs = rips_dim1_pairs(dist)
@@ -280,5 +291,5 @@ def rips_persistence(
         dim1 = Diagram(1, b1, d1, torch.zeros_like(b1, dtype=torch.bool),
                        torch.arange(B, device=device).repeat_interleave(sizes),
                        (be[..., 0] * n + be[..., 1])[keep][:, None],
-                       (de[..., 0] * n + de[..., 1])[keep][:, None], B, essential)
+                       (de[..., 0] * n + de[..., 1])[keep][:, None], B, essential_death)
     return RipsPersistence(dim0, dim1, dist, mst)

@@ -4,7 +4,7 @@ Each check raises a ``ValueError`` or ``TypeError`` that names the argument and
 the problem, so that bad input never reaches a kernel (where it would crash or
 produce silent garbage). Checks that would need a host sync on a CUDA tensor
 (finiteness, index ranges, sortedness) are still done: they cost one reduction
-and a wrong answer costs more; pass ``check=False`` to the entry points to skip
+and a wrong answer costs more; pass ``validate=False`` to the entry points to skip
 them in a tight loop.
 """
 from __future__ import annotations
@@ -82,11 +82,11 @@ def check_index(idx: Tensor, name: str, size: int, rows: int | None = None) -> N
                 f"({size} vertices)")
 
 
-def check_batch(batch: Tensor, num_nodes: int, num_graphs: int | None = None) -> int:
+def check_batch(batch: Tensor, num_nodes: int, num_samples: int | None = None) -> int:
     """Checks a PyG-style batch vector and returns the number of graphs."""
     check_tensor(batch, "batch")
-    if num_graphs is not None:
-        num_graphs = check_count(num_graphs, "num_graphs")
+    if num_samples is not None:
+        num_samples = check_count(num_samples, "num_samples")
     if batch.dtype not in (torch.int64, torch.int32):
         raise TypeError(f"batch must be an integer tensor, got dtype {batch.dtype}")
     if batch.dim() != 1 or batch.numel() != num_nodes:
@@ -94,17 +94,17 @@ def check_batch(batch: Tensor, num_nodes: int, num_graphs: int | None = None) ->
             f"batch must be a vector with one entry per vertex ({num_nodes}), "
             f"got shape {list(batch.shape)}")
     if num_nodes == 0:
-        return int(num_graphs or 0)
+        return int(num_samples or 0)
     if bool((batch[1:] < batch[:-1]).any()):
         raise ValueError("batch must be sorted (vertices of each graph contiguous, as in PyG)")
     if int(batch[0]) < 0:
         raise ValueError("batch contains negative graph ids")
     inferred = int(batch[-1]) + 1
-    if num_graphs is None:
+    if num_samples is None:
         return inferred
-    if num_graphs < inferred:
-        raise ValueError(f"num_graphs={num_graphs} but batch refers to graph {inferred - 1}")
-    return int(num_graphs)
+    if num_samples < inferred:
+        raise ValueError(f"num_samples={num_samples} but batch refers to graph {inferred - 1}")
+    return int(num_samples)
 
 
 def check_edges_within_graphs(edge_index: Tensor, batch: Tensor, name: str = "edge_index") -> None:

@@ -12,7 +12,7 @@ same graphs, labels and node features on every platform (numpy ``default_rng``).
   6-cycle. Degrees, vertex and edge counts and the number of independent cycles
   (2) are identical in both classes.
 
-Node features are 3-d standard normal. Labels are balanced (``num_graphs // 2``
+Node features are 3-d standard normal. Labels are balanced (``num_samples // 2``
 per class) and shuffled.
 """
 from __future__ import annotations
@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 from torch_geometric.data import Data
+
+from topograph.core._deprecation import renamed_kwargs
 
 __all__ = ["cycles_dataset", "necklaces_dataset"]
 
@@ -39,31 +41,32 @@ def _cycle(nodes: list[int]) -> list[tuple[int, int]]:
     return [(nodes[i], nodes[(i + 1) % len(nodes)]) for i in range(len(nodes))]
 
 
-def _labels(num_graphs: int, rng: np.random.Generator) -> np.ndarray:
-    labels = np.zeros(num_graphs, dtype=np.int64)
-    labels[: num_graphs // 2] = 1
+def _labels(num_samples: int, rng: np.random.Generator) -> np.ndarray:
+    labels = np.zeros(num_samples, dtype=np.int64)
+    labels[: num_samples // 2] = 1
     return rng.permutation(labels)
 
 
-def _check(num_graphs: int, min_nodes: int, max_nodes: int, smallest: int) -> None:
-    if num_graphs < 1:
-        raise ValueError(f"num_graphs must be >= 1, got {num_graphs}")
+def _check(num_samples: int, min_nodes: int, max_nodes: int, smallest: int) -> None:
+    if num_samples < 1:
+        raise ValueError(f"num_samples must be >= 1, got {num_samples}")
     if not smallest <= min_nodes <= max_nodes:
         raise ValueError(f"need {smallest} <= min_nodes <= max_nodes, got "
                          f"min_nodes={min_nodes}, max_nodes={max_nodes}")
 
 
-def cycles_dataset(num_graphs: int = 1000, min_nodes: int = 10, max_nodes: int = 19,
+@renamed_kwargs(num_graphs="num_samples")
+def cycles_dataset(num_samples: int = 1000, min_nodes: int = 10, max_nodes: int = 19,
                    seed: int = 0, num_features: int = 3) -> list[Data]:
-    """CYCLES: ``num_graphs`` graphs with ``min_nodes..max_nodes`` vertices, 2 classes.
+    """CYCLES: ``num_samples`` graphs with ``min_nodes..max_nodes`` vertices, 2 classes.
 
     Class 1: ``t >= 1`` disjoint triangles plus one cycle on the remaining
     ``n - 3t >= 3`` vertices. Class 0: one Hamiltonian cycle.
     """
-    _check(num_graphs, min_nodes, max_nodes, 6)
+    _check(num_samples, min_nodes, max_nodes, 6)
     rng = np.random.default_rng(seed)
     out = []
-    for label in _labels(num_graphs, rng):
+    for label in _labels(num_samples, rng):
         n = int(rng.integers(min_nodes, max_nodes + 1))
         if label == 1:
             t = int(rng.integers(1, (n - 3) // 3 + 1))
@@ -75,7 +78,8 @@ def cycles_dataset(num_graphs: int = 1000, min_nodes: int = 10, max_nodes: int =
     return out
 
 
-def necklaces_dataset(num_graphs: int = 1000, min_nodes: int = 10, max_nodes: int = 19,
+@renamed_kwargs(num_graphs="num_samples")
+def necklaces_dataset(num_samples: int = 1000, min_nodes: int = 10, max_nodes: int = 19,
                       seed: int = 0, num_features: int = 3) -> list[Data]:
     """NECKLACES: a chain of ``n - 4`` vertices with two 2-vertex side chains.
 
@@ -83,10 +87,10 @@ def necklaces_dataset(num_graphs: int = 1000, min_nodes: int = 10, max_nodes: in
     Class 1: ``v_i - a_i - b_i - v_i`` (two triangles). Class 0:
     ``v_1 - a_1 - b_1 - v_2 - a_2 - b_2 - v_1`` (one 6-cycle, cross-wired).
     """
-    _check(num_graphs, min_nodes, max_nodes, 6)
+    _check(num_samples, min_nodes, max_nodes, 6)
     rng = np.random.default_rng(seed)
     out = []
-    for label in _labels(num_graphs, rng):
+    for label in _labels(num_samples, rng):
         n = int(rng.integers(min_nodes, max_nodes + 1))
         chain = n - 4
         edges = [(i, i + 1) for i in range(chain - 1)]

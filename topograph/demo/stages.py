@@ -173,7 +173,7 @@ def _stage_togl(ctx: _Context) -> dict[str, Any]:
     from topograph.togl.train import TrainConfig, cross_validate
 
     s, seed = ctx.s, ctx.seed
-    graphs = necklaces_dataset(num_graphs=s["togl_graphs"], seed=seed)
+    graphs = necklaces_dataset(num_samples=s["togl_graphs"], seed=seed)
     cfg = TrainConfig(epochs=s["togl_epochs"], batch_size=32, lr=1e-3, seed=seed,
                       device=str(ctx.device), progress=ctx.progress)
     models: dict[str, dict[str, Any]] = {}

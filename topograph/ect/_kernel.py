@@ -32,7 +32,7 @@ from torch import Tensor
 from topograph.ect import _numba as _nb
 
 _CHUNK = 1 << 20  # elements per chunk in the torch path
-_NUMBA = [True]  # switch used by the tests to exercise the pure torch path on CPU
+BACKENDS = ("auto", "numba", "torch")
 
 Group = tuple[Tensor, Tensor, float]  # (simplices [S, k] vertex ids, sample ids [S], sign (-1)^dim)
 
@@ -56,8 +56,22 @@ def plan(scale: float, delta: float, resolution: int, dtype: torch.dtype) -> tup
     return best
 
 
-def _use_numba(t: Tensor) -> bool:
-    return _nb.AVAILABLE and _NUMBA[0] and t.device.type == "cpu" and t.dtype in (torch.float32, torch.float64)
+def check_backend(backend: object) -> None:
+    """The ``backend`` argument of the ECT entry points: ``"auto"``, ``"numba"`` or ``"torch"``."""
+    if not isinstance(backend, str) or backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+
+
+def use_numba(backend: str, x: Tensor) -> bool:
+    """Whether the kernels run in numba for ``x``: ``"auto"`` picks numba for CPU
+    float32 / float64 tensors and torch otherwise; ``"torch"`` always runs the
+    torch path (the one used on GPUs, e.g. to test it on the CPU)."""
+    check_backend(backend)
+    fits = x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
+    if backend == "numba" and not fits:
+        raise ValueError(f"backend='numba' needs CPU float32 / float64 coordinates, got {x.dtype} "
+                         f"on {x.device}; use backend='auto' or 'torch'")
+    return backend != "torch" and fits
 
 
 def _rows(batch_ids: Tensor, k: Tensor, num_dirs: int, nbins: int) -> Tensor:
@@ -77,12 +91,12 @@ def _heights(hv: Tensor, simp: Tensor) -> tuple[Tensor, Tensor]:
     return h, simp.gather(1, arg)
 
 
-def exact_ect(hv: Tensor, groups: list[Group], thr: Tensor, num_samples: int) -> Tensor:
-    """Hard ECT [B, R, T] of vertex heights ``hv`` [N, T] and simplex groups."""
+def exact_ect(hv: Tensor, groups: list[Group], thr: Tensor, num_samples: int, numba: bool) -> Tensor:
+    """Hard ECT [B, R, T] of vertex heights ``hv`` [N, T] and simplex groups (``numba``: CPU kernels)."""
     num_dirs, res = hv.shape[1], thr.shape[0]
     hist = hv.new_zeros(num_samples * num_dirs * (res + 1))
     for simp, b, sign in groups:
-        if _use_numba(hv):
+        if numba:
             _nb.exact_hist(_nb.as_numpy(hv), _nb.as_numpy(simp), _nb.as_numpy(b), sign, _nb.as_numpy(thr),
                            hist.numpy(), num_dirs, res, _nb.num_blocks(num_dirs))
             continue
@@ -97,8 +111,10 @@ def exact_ect(hv: Tensor, groups: list[Group], thr: Tensor, num_samples: int) ->
 class _Spec:
     """Geometry of the window/series expansion for one call."""
 
-    def __init__(self, thr: Tensor, scale: float, num_samples: int, num_dirs: int, t0: float, delta: float) -> None:
+    def __init__(self, thr: Tensor, scale: float, num_samples: int, num_dirs: int, t0: float, delta: float,
+                 numba: bool) -> None:
         self.thr, self.scale, self.num_samples, self.num_dirs = thr, float(scale), num_samples, num_dirs
+        self.numba = numba
         self.res, self.t0, self.delta = thr.shape[0], t0, delta
         self.w, self.m = plan(self.scale, delta, self.res, thr.dtype)
         self.cols = 2 * self.w + 2 * self.m + 1
@@ -158,7 +174,7 @@ class SigmoidECT(torch.autograd.Function):
         table = hv.new_zeros(spec.num_samples * t * (res + 1), cols)
         sd = spec.scale * spec.delta
         for simp, b, sign in groups:
-            if _use_numba(hv):
+            if spec.numba:
                 _nb.sigmoid_fwd(_nb.as_numpy(hv), _nb.as_numpy(simp), _nb.as_numpy(b), sign, spec.t0,
                                 1.0 / spec.delta, sd, res, spec.w, spec.m, table.numpy(), t,
                                 _nb.num_blocks(t), spec.qpow.numpy())
@@ -166,7 +182,7 @@ class SigmoidECT(torch.autograd.Function):
             for sl in _chunks(simp, t, cols):
                 pay, k = spec.payload(_heights(hv, simp[sl])[0], derivative=False)
                 table.index_add_(0, _rows(b[sl], k, t, res + 1), pay, alpha=sign)
-        if _use_numba(hv):
+        if spec.numba:
             img = hv.new_zeros(spec.num_samples * t, res)
             _nb.table_to_image(table.view(-1, res + 1, cols).numpy(), spec.w, spec.m, sd, img.numpy())
         else:
@@ -181,7 +197,7 @@ class SigmoidECT(torch.autograd.Function):
         spec, (hv,) = ctx.spec, ctx.saved_tensors
         cols, res, t = spec.cols, spec.res, spec.num_dirs
         g = grad.transpose(1, 2).reshape(spec.num_samples * t, res)
-        if _use_numba(hv):  # z = dL/d table
+        if spec.numba:  # z = dL/d table
             z = hv.new_zeros(g.shape[0] * (res + 1), cols)
             _nb.image_to_table(g.contiguous().numpy(), spec.w, spec.m, spec.scale * spec.delta,
                                z.view(-1, res + 1, cols).numpy())
@@ -190,7 +206,7 @@ class SigmoidECT(torch.autograd.Function):
         out = torch.zeros_like(hv)
         tcol = torch.arange(t, device=hv.device)
         for simp, b, sign in ctx.groups:
-            if _use_numba(hv):
+            if spec.numba:
                 _nb.sigmoid_bwd(_nb.as_numpy(hv), _nb.as_numpy(simp), _nb.as_numpy(b), sign, spec.t0,
                                 1.0 / spec.delta, spec.scale * spec.delta, spec.scale, res, spec.w, spec.m,
                                 _nb.as_numpy(z), out.numpy(), t, _nb.num_blocks(t), spec.qpow.numpy())
@@ -203,8 +219,9 @@ class SigmoidECT(torch.autograd.Function):
         return None, None, out
 
 
-def sigmoid_ect(hv: Tensor, groups: list[Group], thr: Tensor, num_samples: int, scale: float, radius: float) -> Tensor:
+def sigmoid_ect(hv: Tensor, groups: list[Group], thr: Tensor, num_samples: int, scale: float, radius: float,
+                numba: bool) -> Tensor:
     """Sigmoid ECT [B, R, T]; differentiable w.r.t. the vertex heights ``hv`` [N, T]."""
     res = thr.shape[0]
-    spec = _Spec(thr, scale, num_samples, hv.shape[1], -float(radius), 2.0 * float(radius) / (res - 1))
+    spec = _Spec(thr, scale, num_samples, hv.shape[1], -float(radius), 2.0 * float(radius) / (res - 1), numba)
     return SigmoidECT.apply(spec, tuple(groups), hv)

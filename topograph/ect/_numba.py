@@ -12,18 +12,13 @@ import math
 
 import numpy as np
 
-try:
-    import numba
+import numba
 
-    import topograph.core._numba_config  # noqa: F401  (no spinning OpenMP threads)
-except ImportError:  # pragma: no cover - numba is a dependency, torch fallback otherwise
-    numba = None
-
-AVAILABLE = numba is not None
+import topograph.core._numba_config  # noqa: F401  (no spinning OpenMP threads)
 
 
 def _jit(fn):
-    return numba.njit(cache=True, parallel=True)(fn) if AVAILABLE else fn
+    return numba.njit(cache=True, parallel=True)(fn)
 
 
 @_jit
@@ -184,7 +179,7 @@ def image_to_table(g, w, m, sd, z):  # pragma: no cover - compiled
 
 def num_blocks(num_dirs: int) -> int:
     """Direction blocks processed in parallel (one per numba thread)."""
-    return max(1, min(num_dirs, numba.get_num_threads() if AVAILABLE else 1))
+    return max(1, min(num_dirs, numba.get_num_threads()))
 
 
 def as_numpy(t) -> np.ndarray:

@@ -5,7 +5,9 @@ from typing import Any
 
 from torch import Tensor, nn
 
+from topograph.core._deprecation import keyword_only, renamed_kwargs
 from topograph.ect._inputs import check_config
+from topograph.ect._kernel import check_backend
 from topograph.ect.directions import LearnableDirections, random_directions
 from topograph.ect.transform import ect
 
@@ -47,8 +49,9 @@ class ECTLayer(nn.Module):
     :math:`x` and :math:`v`). Simplices are the vertices, the edges and the
     triangles that the input provides.
 
-    Shapes: input ``x [N, d]`` (or a PyG ``Data``/``Batch`` with ``pos``/``x``,
-    optional ``edge_index [2, E]``, ``face [3, F]``, ``batch [N]``); output
+    Shapes: input ``x [N, d]`` with keyword-only ``edge_index [2, E]``,
+    ``faces [3, F]``, ``batch [N]``, ``num_samples`` (or a PyG ``Data``/``Batch``
+    with ``pos``/``x`` and optional ``edge_index``, ``face``, ``batch``); output
     ``[B, resolution, num_directions]`` (sample, threshold, direction).
 
     Args:
@@ -61,6 +64,7 @@ class ECTLayer(nn.Module):
         directions: optional fixed/initial ``[T, d]`` directions (else seeded random).
         normalize: divide each sample's image by its own max absolute value.
         seed: seed of the random directions.
+        backend: ``"auto"``, ``"numba"`` or ``"torch"``, as in :func:`topograph.ect.ect`.
     """
 
     def __init__(
@@ -75,9 +79,11 @@ class ECTLayer(nn.Module):
         directions: Tensor | None = None,
         normalize: bool = False,
         seed: int = 0,
+        backend: str = "auto",
     ) -> None:
         super().__init__()
         check_config(resolution, radius, scale)
+        check_backend(backend)
         if directions is not None:
             if not isinstance(directions, Tensor):
                 raise TypeError(f"directions must be a [T, d] torch.Tensor, got {type(directions).__name__}")
@@ -88,7 +94,7 @@ class ECTLayer(nn.Module):
             raise ValueError("learnable directions need a differentiable ECT: set scale > 0")
         self.num_directions, self.dim = int(num_directions), int(dim)
         self.resolution, self.radius, self.scale = resolution, float(radius), scale
-        self.learnable, self.normalize, self.seed = learnable, normalize, seed
+        self.learnable, self.normalize, self.seed, self.backend = learnable, normalize, seed, backend
         init = directions if directions is not None else random_directions(num_directions, dim, seed=seed)
         if learnable:
             self.directions = LearnableDirections(init=init)
@@ -105,24 +111,32 @@ class ECTLayer(nn.Module):
         """Current unit directions ``[T, d]``."""
         return self.directions() if self.learnable else self.fixed_directions
 
+    @keyword_only(2, ("edge_index", "faces", "batch", "num_samples"))
+    @renamed_kwargs(face="faces")
     def forward(
         self,
         x: Tensor | Any,
+        *,
         edge_index: Tensor | None = None,
-        face: Tensor | None = None,
+        faces: Tensor | None = None,
         batch: Tensor | None = None,
         num_samples: int | None = None,
     ) -> Tensor:
-        """ECT images ``[B, resolution, T]`` of a tensor ``x`` or a PyG ``Data``/``Batch``."""
+        """ECT images ``[B, resolution, T]`` of a tensor ``x`` or a PyG ``Data``/``Batch``.
+
+        The complex is keyword-only; by position (the old order ``edge_index,
+        face, batch, num_samples``) and ``face=`` still work, with a
+        ``DeprecationWarning``.
+        """
         if not isinstance(x, Tensor):
             kw = complex_from_data(x)
         else:
-            kw = {"x": x, "edge_index": edge_index, "faces": face, "batch": batch, "num_samples": num_samples}
+            kw = {"x": x, "edge_index": edge_index, "faces": faces, "batch": batch, "num_samples": num_samples}
         dirs = self.get_directions().to(device=kw["x"].device)
         if kw["x"].dtype.is_floating_point:
             dirs = dirs.to(kw["x"].dtype)
         return ect(directions=dirs, resolution=self.resolution, radius=self.radius,
-                   scale=self.scale, normalize=self.normalize, **kw)
+                   scale=self.scale, normalize=self.normalize, backend=self.backend, **kw)
 
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}(num_directions={self.num_directions}, dim={self.dim}, "

@@ -7,6 +7,7 @@ from torch_geometric.data import Data
 from torch_geometric.transforms import BaseTransform
 
 from topograph.ect._inputs import check_config
+from topograph.ect._kernel import check_backend
 from topograph.ect.directions import random_directions
 from topograph.ect.layer import complex_from_data
 from topograph.ect.transform import ect
@@ -26,6 +27,7 @@ class ECTTransform(BaseTransform):
         radius: threshold range, as in :func:`topograph.ect.ect`.
         scale: ``None`` (exact ECT, the natural choice for precomputing) or a sigmoid scale.
         normalize: per-sample normalisation, as in :func:`topograph.ect.ect`.
+        backend: ``"auto"``, ``"numba"`` or ``"torch"``, as in :func:`topograph.ect.ect`.
     """
 
     def __init__(
@@ -36,8 +38,11 @@ class ECTTransform(BaseTransform):
         radius: float = 1.0,
         scale: float | None = None,
         normalize: bool = False,
+        backend: str = "auto",
     ) -> None:
         check_config(resolution, radius, scale)
+        check_backend(backend)
+        self.backend = backend
         self.directions = directions if directions is not None else random_directions(64, 3, seed=0)
         self.resolution, self.radius, self.scale, self.normalize = resolution, radius, scale, normalize
 
@@ -48,7 +53,7 @@ class ECTTransform(BaseTransform):
         dirs = self.directions.to(device=x.device, dtype=x.dtype if x.dtype.is_floating_point else None)
         with torch.no_grad():
             data.ect = ect(directions=dirs, resolution=self.resolution, radius=self.radius,
-                           scale=self.scale, normalize=self.normalize, **kw)
+                           scale=self.scale, normalize=self.normalize, backend=self.backend, **kw)
         return data
 
     def __repr__(self) -> str:

@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from topograph.ect._inputs import Complex, check_config, prepare
-from topograph.ect._kernel import exact_ect, sigmoid_ect
+from topograph.ect._kernel import check_backend, exact_ect, sigmoid_ect, use_numba
 
 __all__ = ["ect", "thresholds", "simplex_groups"]
 
@@ -49,6 +49,7 @@ def ect(
     radius: float = 1.0,
     scale: float | None = None,
     normalize: bool = False,
+    backend: str = "auto",
 ) -> Tensor:
     """Euler characteristic transform, one image ``[resolution, T]`` per sample.
 
@@ -73,11 +74,14 @@ def ect(
             ``directions``. Equal to the dense formula to float precision, but never
             builds the ``[R, S, T]`` tensor (see :mod:`topograph.ect._kernel`).
         normalize: divide each sample's image by its own max absolute value.
+        backend: ``"auto"`` (numba kernels for CPU float32 / float64, torch
+            otherwise), ``"numba"`` or ``"torch"`` (the GPU path, also on the CPU).
 
     Returns:
         ``[B, resolution, T]`` tensor (sample, threshold, direction), dtype of ``x``.
     """
     check_config(resolution, radius, scale)
+    check_backend(backend)
     cx = prepare(x, directions, edge_index, faces, batch, num_samples)
     if 2.0 * float(radius) > torch.finfo(cx.x.dtype).max:
         raise ValueError(f"radius={radius!r} is too large for {cx.x.dtype}: the threshold range "
@@ -87,9 +91,11 @@ def ect(
         img = cx.x.new_zeros(cx.num_samples, resolution, cx.directions.shape[0])
     elif scale is None:
         with torch.no_grad():
-            img = exact_ect(cx.x @ cx.directions.T, simplex_groups(cx), thr, cx.num_samples)
+            hv = cx.x @ cx.directions.T
+            img = exact_ect(hv, simplex_groups(cx), thr, cx.num_samples, use_numba(backend, hv))
     else:
-        img = sigmoid_ect(cx.x @ cx.directions.T, simplex_groups(cx), thr, cx.num_samples, scale, radius)
+        hv = cx.x @ cx.directions.T
+        img = sigmoid_ect(hv, simplex_groups(cx), thr, cx.num_samples, scale, radius, use_numba(backend, hv))
     if normalize:
         img = img / img.abs().amax(dim=(1, 2), keepdim=True).clamp_min(torch.finfo(img.dtype).tiny)
     return img

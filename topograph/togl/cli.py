@@ -57,7 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
-def load_graphs(name: str, features: str | None, seed: int, num_graphs: int = 1000):
+def load_graphs(name: str, features: str | None, seed: int, num_samples: int = 1000):
     """The graphs of ``name`` as a list / data set of PyG ``Data``."""
     from topograph.cli import UserError
     from topograph.data.synthetic_graphs import cycles_dataset, necklaces_dataset
@@ -67,7 +67,7 @@ def load_graphs(name: str, features: str | None, seed: int, num_graphs: int = 10
         if features is not None:
             raise UserError(f"--features does not apply to {name} (3-d random features)")
         make = cycles_dataset if name.lower() == "cycles" else necklaces_dataset
-        return make(num_graphs=num_graphs, seed=seed)
+        return make(num_samples=num_samples, seed=seed)
     try:
         folder = find_tu_folder(name)
         if features is None:

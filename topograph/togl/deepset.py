@@ -13,12 +13,15 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.utils import scatter
 
+from topograph.core._deprecation import renamed_kwargs
+
 __all__ = ["DeepSetLayer", "DeepSet", "FiltrationwiseDeepSet", "graph_pool"]
 
 
-def graph_pool(src: Tensor, index: Tensor, num_graphs: int, reduce: str = "mean") -> Tensor:
-    """``[M, D]`` rows grouped by ``index`` -> ``[num_graphs, D]`` (empty graphs give 0)."""
-    return scatter(src, index, dim=0, dim_size=num_graphs, reduce=reduce)
+@renamed_kwargs(num_graphs="num_samples")
+def graph_pool(src: Tensor, index: Tensor, num_samples: int, reduce: str = "mean") -> Tensor:
+    """``[M, D]`` rows grouped by ``index`` -> ``[num_samples, D]`` (empty graphs give 0)."""
+    return scatter(src, index, dim=0, dim_size=num_samples, reduce=reduce)
 
 
 class DeepSetLayer(nn.Module):

@@ -14,6 +14,7 @@ from topograph.core import (
     graph_persistence,
     lower_star_persistence,
 )
+from topograph.core._deprecation import keyword_only, renamed_kwargs
 from topograph.core.extended import ExtendedPersistence
 from topograph.core.validation import all_finite
 from topograph.togl.coordinates import COORDINATE_FUNCTIONS, make_coordinate_function
@@ -107,7 +108,7 @@ class TOGL(nn.Module):
     for all graphs and all ``k`` filtrations; gradients reach the filtration MLP
     through the gathered birth/death values. Essential classes are marked by the
     core's boolean mask (never a sentinel value); their death is the largest
-    filtration value of their graph (``essential="max"``, as in the paper).
+    filtration value of their graph (``essential_death="max"``, as in the paper).
 
     Args:
         in_channels: node feature size :math:`d`.
@@ -141,12 +142,15 @@ class TOGL(nn.Module):
     Shapes:
         - **input:** node features ``[N, in_channels]``, edge indices ``[2, E]``
           (any direction; duplicates and self-loops ignored), batch vector ``[N]``
-          (optional, sorted), ``num_graphs`` (optional int, avoids reading ``batch``).
+          (optional, sorted), keyword-only ``num_samples`` (optional int B, avoids
+          reading ``batch``; deprecated alias ``num_graphs``).
         - **output:** node features ``[N, out_channels]``; with
           ``return_graph_features=True`` also ``[B, graph_channels]``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int | None = None,
+    @keyword_only(3, ("num_filtrations", "hidden", "embedding", "num_functions", "deepset_hidden",
+                      "use_dim1", "dim1_to_nodes", "dim1_pool", "static", "validate", "backend"))
+    def __init__(self, in_channels: int, out_channels: int | None = None, *,
                  num_filtrations: int = 8, hidden: int = 32,
                  embedding: str = "deepset", num_functions: int = 3,
                  deepset_hidden: int = 32, use_dim1: bool = True,
@@ -238,21 +242,23 @@ class TOGL(nn.Module):
             bad = "NaN" if bool(torch.isnan(x).any()) else "infinite"
             raise ValueError(f"TOGL input x contains {bad} values")
 
-    def diagrams(self, x: Tensor, edge_index: Tensor, batch: Tensor | None = None,
-                 num_graphs: int | None = None) -> GraphPersistence | ExtendedPersistence:
+    @keyword_only(4, ("num_samples",))
+    @renamed_kwargs(num_graphs="num_samples")
+    def diagrams(self, x: Tensor, edge_index: Tensor, batch: Tensor | None = None, *,
+                 num_samples: int | None = None) -> GraphPersistence | ExtendedPersistence:
         """The core's diagrams of the learned filtrations: a
         :class:`~topograph.core.GraphPersistence`, or an
         :class:`~topograph.core.ExtendedPersistence` with ``persistence="extended"``."""
         self._check(x, edge_index, batch)
         values = self.filtration(x)
         if self.persistence == "extended":
-            return extended_persistence(values, edge_index, batch, num_samples=num_graphs)
+            return extended_persistence(values, edge_index, batch, num_samples=num_samples)
         if self.edge_mlp is not None:
-            cx = GraphBatch.from_edge_index(edge_index, x.size(0), batch, num_graphs=num_graphs)
+            cx = GraphBatch.from_edge_index(edge_index, x.size(0), batch, num_samples=num_samples)
             return graph_persistence(values, self._edge_values(x, values, cx), cx,
                                      essential_death="max", backend=self.backend)
         return lower_star_persistence(values, edge_index, batch,
-                                      num_graphs=num_graphs, essential="max",
+                                      num_samples=num_samples, essential_death="max",
                                       backend=self.backend)
 
     def _edge_values(self, x: Tensor, values: Tensor, cx: GraphBatch) -> Tensor:
@@ -267,38 +273,38 @@ class TOGL(nn.Module):
         return torch.maximum(values.index_select(0, u), values.index_select(0, v)) + inc
 
     def _pairs(self, x: Tensor, edge_index: Tensor, batch: Tensor | None,
-               num_graphs: int | None) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, int]:
+               num_samples: int | None) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, int]:
         """``(pairs0 [N,k,3], batch0, pairs1 [C,k,3], batch1, batch, B)``."""
         values = self.filtration(x)  # [N, k]
         if self.static:
-            cx = GraphBatch.from_edge_index(edge_index, x.size(0), batch, num_graphs=num_graphs)
+            cx = GraphBatch.from_edge_index(edge_index, x.size(0), batch, num_samples=num_samples)
             zero = torch.zeros_like(values)
             p0 = torch.stack([values, values, zero], -1)
             w = values[cx.edge_index].amax(0)  # [E, k]
             if self.edge_mlp is not None:
                 w = self._edge_values(x, values, cx)
             p1 = torch.stack([w, w, torch.zeros_like(w)], -1)
-            return p0, cx.batch, p1, cx.edge_batch, cx.batch, cx.num_graphs
+            return p0, cx.batch, p1, cx.edge_batch, cx.batch, cx.num_samples
         if self.persistence == "extended":
-            return self._extended_pairs(values, edge_index, batch, num_graphs)
+            return self._extended_pairs(values, edge_index, batch, num_samples)
         if self.edge_mlp is not None:
-            cx = GraphBatch.from_edge_index(edge_index, x.size(0), batch, num_graphs=num_graphs)
+            cx = GraphBatch.from_edge_index(edge_index, x.size(0), batch, num_samples=num_samples)
             res = graph_persistence(values, self._edge_values(x, values, cx), cx,
                                     essential_death="max", backend=self.backend,
                                     validate=False)
         else:
-            res = lower_star_persistence(values, edge_index, batch, num_graphs=num_graphs,
-                                         essential="max", backend=self.backend)
+            res = lower_star_persistence(values, edge_index, batch, num_samples=num_samples,
+                                         essential_death="max", backend=self.backend)
         d0, d1 = res.dim0, res.dim1
         p0 = torch.stack([d0.birth, d0.death, d0.essential.to(values.dtype)], -1)
         p1 = torch.stack([d1.birth, d1.death, d1.essential.to(values.dtype)], -1)
         return p0, d0.batch, p1, d1.batch, d0.batch, d0.num_samples
 
     def _extended_pairs(self, values: Tensor, edge_index: Tensor, batch: Tensor | None,
-                        num_graphs: int | None
+                        num_samples: int | None
                         ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, int]:
         """Extended diagrams as TOGL rows: one dim-0 row per vertex, dim-1 rows pooled."""
-        res = extended_persistence(values, edge_index, batch, num_samples=num_graphs,
+        res = extended_persistence(values, edge_index, batch, num_samples=num_samples,
                                    validate=False)
         o, e0 = res.ordinary0, res.extended0
         # per vertex: its ordinary pair, or (min, max) of its component at the minimum
@@ -311,14 +317,16 @@ class TOGL(nn.Module):
         p1 = torch.stack([torch.cat([e1.birth, r1.birth]), torch.cat([e1.death, r1.death]),
                           torch.cat([torch.zeros_like(e1.birth), torch.ones_like(r1.birth)])], -1)
         cx = res.complex
-        return p0, cx.batch, p1, torch.cat([e1.batch, r1.batch]), cx.batch, cx.num_graphs
+        return p0, cx.batch, p1, torch.cat([e1.batch, r1.batch]), cx.batch, cx.num_samples
 
-    def forward(self, x: Tensor, edge_index: Tensor, batch: Tensor | None = None,
-                num_graphs: int | None = None, return_graph_features: bool = False
+    @keyword_only(4, ("num_samples", "return_graph_features"))
+    @renamed_kwargs(num_graphs="num_samples")
+    def forward(self, x: Tensor, edge_index: Tensor, batch: Tensor | None = None, *,
+                num_samples: int | None = None, return_graph_features: bool = False
                 ) -> Union[Tensor, tuple[Tensor, Tensor]]:
         """``x [N, in] -> [N, out]`` (and ``[B, graph_channels]`` if requested)."""
         self._check(x, edge_index, batch)
-        p0, b0, p1, b1, node_batch, num_b = self._pairs(x, edge_index, batch, num_graphs)
+        p0, b0, p1, b1, node_batch, num_b = self._pairs(x, edge_index, batch, num_samples)
         h = self.lin0(self.embed0(p0, b0, num_b))
         graph = x.new_zeros(num_b, 0)
         if self.embed1 is not None:

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.nn import GATConv, GCNConv, GINConv, global_add_pool, global_mean_pool
 
+from topograph.core._deprecation import keyword_only, renamed_kwargs
 from topograph.togl.layer import TOGL
 
 __all__ = ["GraphClassifier", "CONVS", "model_name"]
@@ -61,7 +62,7 @@ class GraphClassifier(nn.Module):
         togl_kwargs: further :class:`~topograph.togl.layer.TOGL` arguments
             (``num_filtrations``, ``embedding``, ``static``, ...).
 
-    ``forward(x, edge_index, batch=None, num_graphs=None) -> logits [B, num_classes]``;
+    ``forward(x, edge_index, batch=None, *, num_samples=None) -> logits [B, num_classes]``;
     a PyG ``Batch`` can be passed as ``model(data)`` too.
     """
 
@@ -100,27 +101,29 @@ class GraphClassifier(nn.Module):
             if m is not self and hasattr(m, "reset_parameters"):
                 m.reset_parameters()
 
-    def forward(self, x: Any, edge_index: Tensor | None = None, batch: Tensor | None = None,
-                num_graphs: int | None = None) -> Tensor:
+    @keyword_only(4, ("num_samples",))
+    @renamed_kwargs(num_graphs="num_samples")
+    def forward(self, x: Any, edge_index: Tensor | None = None, batch: Tensor | None = None, *,
+                num_samples: int | None = None) -> Tensor:
         if edge_index is None:  # a PyG Data / Batch
             data = x
             x, edge_index = data.x, data.edge_index
             batch = getattr(data, "batch", None)
-            num_graphs = int(getattr(data, "num_graphs", 1)) if batch is not None else 1
+            num_samples = int(getattr(data, "num_graphs", 1)) if batch is not None else 1
         if batch is None:
             batch = torch.zeros(x.size(0), dtype=torch.long, device=x.device)
-            num_graphs = 1
+            num_samples = 1
         h = self.embed(x)
         graph_feats = None
         for i in range(self.depth + 1):
             if self.togl is not None and i == self.togl_position:
-                h, graph_feats = self.togl(h, edge_index, batch, num_graphs=num_graphs,
+                h, graph_feats = self.togl(h, edge_index, batch, num_samples=num_samples,
                                            return_graph_features=True)
             if i < self.depth:
                 h = torch.relu(self.convs[i](h, edge_index))
                 h = nn.functional.dropout(h, self.dropout, self.training)
         pool = global_mean_pool if self.pooling == "mean" else global_add_pool
-        g = pool(h, batch, size=num_graphs)
+        g = pool(h, batch, size=num_samples)
         if self.dim1_readout and graph_feats is not None:
             g = torch.cat([g, graph_feats], dim=1)
         return self.head(g)

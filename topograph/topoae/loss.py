@@ -6,7 +6,9 @@ For an input mini-batch ``X`` and its latent codes ``Z`` with distance matrices
 
     L_XZ = ||A^X[pi^X] - A^Z[pi^X]||^2 / 2,   L_ZX = ||A^Z[pi^Z] - A^X[pi^Z]||^2 / 2,
 
-and the loss is ``L_XZ + L_ZX``. Pairings come from :func:`topograph.core.rips_pairs`
+and the loss is ``L_XZ + L_ZX``. Pairings come from the core's
+:func:`~topograph.core.pairing.rips.rips_pairs_from_points` (or, on the CPU with
+the paper's settings, from the fused numba kernel of ``topograph.topoae._fused``)
 as integer edge indices without gradient; the selected distances are then
 recomputed from the coordinates so that autograd only touches the ``O(n)``
 paired entries.
@@ -20,6 +22,7 @@ import torch
 from torch import Tensor, nn
 
 from topograph.core import rips_dim1_pairs
+from topograph.core._deprecation import keyword_only
 from topograph.core.pairing.rips import (
     batched_numpy,
     farthest_pair,
@@ -77,7 +80,7 @@ class TopologicalSignatureLoss(nn.Module):
         reduction: ``"sum"`` (paper) or ``"mean"`` (divided by the number of
             points per batch, as in the original code).
         generator: optional ``torch.Generator`` for ``matching="random"``.
-        backend: pairing backend of :func:`topograph.core.rips_pairs` (``"auto"``:
+        backend: pairing backend of the core's ``rips_pairs_from_points`` (``"auto"``:
             numba Prim on the CPU, torch Borůvka on GPUs; ``"torch"`` forces the
             GPU algorithm, e.g. to test it on the CPU).
         fused: on CPU tensors with the paper's settings (symmetric matching, dimension
@@ -93,8 +96,11 @@ class TopologicalSignatureLoss(nn.Module):
     ``n_pairs`` (int, the number of compared distances summed over the batch).
     """
 
+    @keyword_only(1, ("matching", "normalization", "dims", "reduction", "generator", "backend",
+                      "fused"))
     def __init__(
         self,
+        *,
         matching: str = "symmetric",
         normalization: str | float | tuple[float, float] = "batch_max",
         dims: Sequence[int] = (0,),
@@ -113,6 +119,8 @@ class TopologicalSignatureLoss(nn.Module):
             raise ValueError(f"dims must be (0,) or (0, 1), got {dims}")
         if 1 in dims and matching != "symmetric":
             raise ValueError("dims=(0, 1) is only supported with matching='symmetric'")
+        if backend not in ("auto", "numba", "torch"):
+            raise ValueError(f"backend must be 'auto', 'numba' or 'torch', got {backend!r}")
         self.matching = matching
         self.dims = dims
         self.reduction = reduction

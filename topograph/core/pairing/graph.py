@@ -1,10 +1,11 @@
 """Persistence pairing of graph filtrations on batched graphs (no gradients).
 
 Output is integer indices only; values are gathered later (``core.diagram``).
-Conventions (see REFERENCE §1): vertices enter in the order of ``(value, index)``,
-edges in the order of ``(edge value, rank of the later endpoint, edge index)``,
-vertices before edges of equal value. For lower-star filtrations the edge value is
-the max of the endpoint values, and the order is that of the later endpoint. Elder rule: a merging edge kills the younger of the two
+Conventions (docs/conventions.md, "Filtrations and pairing"): vertices enter in the
+order of ``(value, index)``, edges in the order of ``(edge value, rank of the later
+endpoint, edge index)``, vertices before edges of equal value. For lower-star
+filtrations the edge value is the max of the endpoint values, and the order is that
+of the later endpoint. Elder rule: a merging edge kills the younger of the two
 components' oldest vertices. Edges joining a component to itself close a cycle
 and create an essential 1-class.
 
@@ -25,6 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from topograph.core._deprecation import keyword_only
 from topograph.core.filtration import lower_star_argmax
 
 
@@ -33,7 +35,6 @@ class GraphPairing:
     """Index pairs of a batch of lower-star filtrations.
 
     Attributes:
-        rank: ``[N, k]`` position of every vertex in the filtration order.
         death_edge: ``[N, k]`` edge killing the class born at each vertex, -1 if essential.
         death_vertex: ``[N, k]`` last vertex of that edge (its value is the death), -1 if
             essential.
@@ -43,7 +44,6 @@ class GraphPairing:
         cycle_batch: ``[C]`` graph id of each cycle row.
     """
 
-    rank: Tensor
     death_edge: Tensor
     death_vertex: Tensor
     cycle_edges: Tensor
@@ -75,7 +75,8 @@ def edge_order(rank: Tensor, edge_index: Tensor, edge_values: Tensor | None = No
     return order.gather(1, torch.sort(ev, dim=1, stable=True).indices)
 
 
-def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_nodes: int,
+@keyword_only(4, ("backend",))
+def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_nodes: int, *,
                 backend: str = "auto", edge_values: Tensor | None = None) -> GraphPairing:
     """Dimension 0 and 1 pairing of graph filtrations with vertex values ``values [N, k]``.
 
@@ -108,7 +109,7 @@ def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_node
         cycle_edges = idx[:, 1].reshape(k, -1).T.contiguous()
         cycle_vertex = last.gather(0, cycle_edges) if cycle_edges.numel() else cycle_edges
         cycle_batch = edge_batch[cycle_edges[:, 0]] if k else edge_batch[:0]
-    return GraphPairing(rank, death_edge, death_vertex, cycle_edges, cycle_vertex, cycle_batch)
+    return GraphPairing(death_edge, death_vertex, cycle_edges, cycle_vertex, cycle_batch)
 
 
 def _as_kernel_rows(x: Tensor) -> np.ndarray:
@@ -131,12 +132,12 @@ def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
         et, packed = edge_sort_keys(_as_kernel_rows(edge_values))
     u = edge_index[0].contiguous().numpy()
     v = edge_index[1].contiguous().numpy()
-    rank, death_edge, death_vertex, cyc, cycv, count = graph_pairs_kernel(
+    _, death_edge, death_vertex, cyc, cycv, count = graph_pairs_kernel(
         u, v, vt, et, edge_values is None, packed)
     c = int(count[0]) if len(count) else 0
     cycle_edges = torch.from_numpy(np.ascontiguousarray(cyc[:, :c].T))
     cycle_batch = edge_batch[cycle_edges[:, 0]] if c else edge_batch[:0]
-    return GraphPairing(torch.from_numpy(rank).T, torch.from_numpy(death_edge).T,
+    return GraphPairing(torch.from_numpy(death_edge).T,
                         torch.from_numpy(death_vertex).T, cycle_edges,
                         torch.from_numpy(np.ascontiguousarray(cycv[:, :c].T)), cycle_batch)
 

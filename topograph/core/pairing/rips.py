@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from topograph.core._deprecation import keyword_only
 from topograph.core.validation import check_float, check_has_data
 
 
@@ -30,7 +31,8 @@ def _kernel_dtype(t: Tensor) -> Tensor:
     return t if t.dtype in (torch.float32, torch.float64) else t.float()
 
 
-def rips_pairs(dist: Tensor, backend: str = "auto") -> Tensor:
+@keyword_only(1, ("backend",))
+def rips_pairs(dist: Tensor, *, backend: str = "auto") -> Tensor:
     """MST edges ``[B, n-1, 2]`` (or ``[n-1, 2]`` for a single ``[n, n]`` matrix).
 
     A low-level primitive: shapes and dtypes are checked, values are not (they must
@@ -96,7 +98,8 @@ def mst_numba(points: Tensor) -> tuple[np.ndarray, np.ndarray]:
     return run_prim(data, kind, n * n * (max(d, 1) if kind == 2 else 1))
 
 
-def rips_pairs_from_points(points: Tensor, backend: str = "auto",
+@keyword_only(1, ("backend", "return_farthest"))
+def rips_pairs_from_points(points: Tensor, *, backend: str = "auto",
                            return_farthest: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """MST edges ``[B, n-1, 2]`` of point clouds ``[B, n, d]``.
 
@@ -197,10 +200,7 @@ def rips_dim1_pairs(dist: Tensor) -> list[tuple[Tensor, Tensor]]:
     ``dist``'s device; essential classes (none for a full Rips complex) are dropped.
     CPU-bound: copies to the host and loops over samples.
     """
-    try:
-        from gph import ripser_parallel
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError("Rips dimension 1 needs giotto-ph: pip install giotto-ph") from err
+    from gph import ripser_parallel  # a dependency, imported on first use (slow to load)
     out = []
     host = dist.detach().to("cpu", torch.float64).numpy()
     for mat in host:
