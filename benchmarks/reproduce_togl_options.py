@@ -79,6 +79,7 @@ def fmt(res: dict) -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
+    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     p.add_argument("--num-synthetic", type=int, default=1000)
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--patience", type=int, default=15)
@@ -101,6 +102,8 @@ def main() -> None:
         graphs = load(ds, args)
         max_folds = args.max_folds if ds.startswith("PROTEINS") else None
         for name, kwargs in VARIANTS.items():
+            if name not in args.variants:
+                continue
             res = run_cell(graphs, kwargs, args, max_folds)
             res.pop("model", None)
             results["cells"][f"{ds}/{name}"] = res

@@ -56,14 +56,20 @@ def test_extended_rows_are_the_core_diagrams():
     data = _batch(2)
     layer = TOGL(4, 4, persistence="extended")
     p0, _, p1, b1, _, _ = layer._pairs(data.x, data.edge_index, data.batch, data.num_graphs)
-    res = extended_persistence(layer.filtration(data.x), data.edge_index, data.batch)
+    values = layer.filtration(data.x)
+    res = extended_persistence(values, data.edge_index, data.batch)
+    k = values.shape[1]
+    assert p0.shape == (data.num_nodes, 2 * k, 3)
     assert torch.isfinite(p0).all() and torch.isfinite(p1).all()  # every class dies
-    d0 = torch.cat([res.ordinary0.death, res.extended0.death])
-    idx = torch.cat([res.ordinary0.birth_index, res.extended0.birth_index])
-    assert torch.equal(p0[..., 1].gather(0, idx), d0)
-    assert len(p1) == len(res.extended1) + len(res.relative1)
-    assert isinstance(layer.diagrams(data.x, data.edge_index, data.batch),
-                      type(res))
+    up, down = p0[:, :k], p0[:, k:]
+    o, r, e0 = res.ordinary0, res.relative1, res.extended0
+    assert torch.equal(up[..., 1].gather(0, o.birth_index), o.death)
+    assert torch.equal(up[..., 1].gather(0, e0.birth_index), e0.death)
+    assert torch.equal(down[..., 1].gather(0, r.birth_index), r.death)
+    assert torch.equal(down[..., 1].gather(0, e0.death_index), e0.birth)
+    assert torch.equal(p1[..., 1], res.extended1.death) and torch.equal(b1, res.extended1.batch)
+    assert up[..., 2].sum() == down[..., 2].sum() == len(e0) * k
+    assert isinstance(layer.diagrams(data.x, data.edge_index, data.batch), type(res))
 
 
 def test_edge_filtration_is_symmetric_and_valid():

@@ -129,10 +129,12 @@ class TOGL(nn.Module):
         persistence: ``"ordinary"`` (default, the paper's sublevel persistence) or
             ``"extended"``: extended persistence
             (:func:`topograph.core.extended_persistence`), so every class dies at a
-            finite value. A vertex's dim-0 pair is its ordinary pair, or (min, max)
-            of its component for the component's minimum (third channel 1); the
-            dim-1 rows are the extended cycle pairs (third channel 0) and the
-            relative pairs of the superlevel sweep (third channel 1).
+            finite value. Every vertex gets two dim-0 pairs per filtration: from
+            the up sweep its ordinary pair, or (min, max) of its component at the
+            component's minimum; from the down sweep its relative pair, or (max,
+            min) at the component's maximum (third channel 1 for the component
+            pairs). The dim-1 rows are the extended cycle pairs (birth at the
+            cycle's closing edge, finite death).
         edge_filtration: learn edge values too (RePHINE-style,
             :func:`topograph.core.graph_persistence`): ``w(u, v) = max(f_u, f_v) +
             softplus(Lin(ReLU(h_u + h_v)))`` with ``h = Lin(x)`` (sizes as in the
@@ -190,7 +192,9 @@ class TOGL(nn.Module):
         if edge_filtration:
             self.edge_mlp = nn.Sequential(nn.Linear(in_channels, hidden), nn.ReLU(),
                                           nn.Linear(hidden, k))
-        self.embed0 = _VertexEmbedding(embedding, k, num_functions, deepset_hidden)
+        # extended persistence gives every vertex two pairs per filtration (up and down)
+        k0 = 2 * k if persistence == "extended" else k
+        self.embed0 = _VertexEmbedding(embedding, k0, num_functions, deepset_hidden)
         # no bias: the BatchNorm that follows removes it (its gradient is rounding noise)
         self.lin0 = nn.Linear(self.embed0.out_features, out_channels, bias=False)
         self.embed1: _CycleEmbedding | None = None
@@ -303,21 +307,26 @@ class TOGL(nn.Module):
     def _extended_pairs(self, values: Tensor, edge_index: Tensor, batch: Tensor | None,
                         num_samples: int | None
                         ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, int]:
-        """Extended diagrams as TOGL rows: one dim-0 row per vertex, dim-1 rows pooled."""
+        """Extended diagrams as TOGL rows: two dim-0 pairs per vertex and filtration
+        (``[N, 2k, 3]``: the up sweep's, then the down sweep's), the extended cycle
+        pairs as dim-1 rows."""
         res = extended_persistence(values, edge_index, batch, num_samples=num_samples,
                                    validate=False)
-        o, e0 = res.ordinary0, res.extended0
-        # per vertex: its ordinary pair, or (min, max) of its component at the minimum
-        death = torch.cat([o.death, e0.death]).new_empty(values.shape)
-        death = death.scatter(0, torch.cat([o.birth_index, e0.birth_index]),
-                              torch.cat([o.death, e0.death]))
-        flag = torch.zeros_like(values).scatter(0, e0.birth_index, 1.0)
-        p0 = torch.stack([values, death, flag], -1)
-        e1, r1 = res.extended1, res.relative1
-        p1 = torch.stack([torch.cat([e1.birth, r1.birth]), torch.cat([e1.death, r1.death]),
-                          torch.cat([torch.zeros_like(e1.birth), torch.ones_like(r1.birth)])], -1)
+        o, r1, e0 = res.ordinary0, res.relative1, res.extended0
+        # up: a vertex's ordinary pair, or (min, max) of its component at the minimum
+        up = values.scatter(0, torch.cat([o.birth_index, e0.birth_index]),
+                            torch.cat([o.death, e0.death]))
+        # down: a vertex's relative pair, or (max, min) of its component at the maximum
+        down = values.scatter(0, torch.cat([r1.birth_index, e0.death_index]),
+                              torch.cat([r1.death, e0.birth]))
+        zero = torch.zeros_like(values)
+        p0 = torch.cat([torch.stack([values, up, zero.scatter(0, e0.birth_index, 1.0)], -1),
+                        torch.stack([values, down, zero.scatter(0, e0.death_index, 1.0)], -1)],
+                       1)
+        e1 = res.extended1
+        p1 = torch.stack([e1.birth, e1.death, torch.zeros_like(e1.birth)], -1)
         cx = res.complex
-        return p0, cx.batch, p1, torch.cat([e1.batch, r1.batch]), cx.batch, cx.num_samples
+        return p0, cx.batch, p1, e1.batch, cx.batch, cx.num_samples
 
     @keyword_only(4, ("num_samples", "return_graph_features"))
     @renamed_kwargs(num_graphs="num_samples")
