@@ -64,7 +64,8 @@ def run_cell(graphs, togl_kwargs, args, max_folds) -> dict:
             return GraphClassifier(in_ch, classes, conv="gcn", depth=depth + 1,
                                    hidden=args.hidden)
         return GraphClassifier(in_ch, classes, conv="gcn", depth=depth, togl_position=1,
-                               hidden=args.hidden, num_filtrations=8, **togl_kwargs)
+                               hidden=args.hidden, num_filtrations=8,
+                               dim1_pool=args.dim1_pool, **togl_kwargs)
 
     cfg = TrainConfig(epochs=args.epochs, batch_size=32, lr=args.lr, lr_patience=5,
                       patience=args.patience, seed=args.seed, progress=False)
@@ -86,6 +87,8 @@ def main() -> None:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--depth", type=int, default=2, help="GCN layers of the TOGL models")
+    p.add_argument("--dim1-pool", choices=("sum", "mean"), default="sum",
+                   help="TOGL's pooling of the dim-1 embeddings per graph")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--max-folds", type=int, default=None,
                    help="folds run per cell on PROTEINS (all folds elsewhere)")
