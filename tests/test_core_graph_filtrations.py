@@ -76,7 +76,8 @@ def test_lower_star_is_the_special_case(backend, data):
     ev = v[ei].amax(0) if ei.numel() else v[:0]
     a = graph_persistence(v, ev, ei, torch.from_numpy(batch), backend=backend,
                           essential_death="max")
-    b = lower_star_persistence(v, ei, torch.from_numpy(batch), backend=backend, essential_death="max")
+    b = lower_star_persistence(v, ei, torch.from_numpy(batch), backend=backend,
+                               essential_death="max")
     for dim in (0, 1):
         da, db = a.diagram(dim), b.diagram(dim)
         assert torch.equal(da.birth, db.birth) and torch.equal(da.death, db.death)

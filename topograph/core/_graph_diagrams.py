@@ -27,7 +27,8 @@ def group_max(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
     hit = values.detach() == mx[batch]
     ar = torch.arange(values.shape[0], device=values.device)[:, None].expand(-1, k)
     arg = torch.full((num_groups, k), -1, dtype=torch.long, device=values.device)
-    arg = arg.scatter_reduce(0, batch[:, None].expand(-1, k), torch.where(hit, ar, -1), reduce="amax")
+    arg = arg.scatter_reduce(0, batch[:, None].expand(-1, k), torch.where(hit, ar, -1),
+                             reduce="amax")
     return values.gather(0, arg.clamp_min(0))
 
 

@@ -32,7 +32,7 @@ import numpy as np
 from numba import njit, prange
 
 import topograph.core._numba_config  # noqa: F401  (threading layer before any parallel kernel)
-from topograph.core.pairing._kernels import _find
+from topograph.core.pairing._graph_kernels import _find
 
 
 @njit(cache=True, inline="always")

@@ -122,7 +122,7 @@ def _as_kernel_rows(x: Tensor) -> np.ndarray:
 
 def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
                 edge_values: Tensor | None = None) -> GraphPairing:
-    from topograph.core.pairing._kernels import edge_sort_keys, graph_pairs_kernel
+    from topograph.core.pairing._graph_kernels import edge_sort_keys, graph_pairs_kernel
 
     vt = _as_kernel_rows(values)
     packed = False
