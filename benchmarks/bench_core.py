@@ -107,8 +107,6 @@ def bench_lower_star(repeat: int) -> None:
               "gudhi SimplexTree loop (insert_batch)"))
     print(row("  pairing cost over reading the edge list", t_ours, floor,
               "floor: edge values fwd+bwd (ratio = floor/ours)"))
-    t_torch = timeit(lambda: ours("torch"), max(3, repeat // 2))
-    print(row("  torch (GPU) backend on CPU", t_torch, t_ours, "numba backend"))
 
 
 def main() -> None:

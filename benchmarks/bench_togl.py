@@ -26,7 +26,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch_geometric.data import Batch
 from torch_geometric.nn import GCNConv
 
-from topograph.data import TUDataset
+from topograph.data import TUGraphs
 from topograph.nn import TOGL
 
 
@@ -179,7 +179,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     dev = torch.device(args.device)
-    ds = TUDataset("proteins")
+    ds = TUGraphs("proteins")
     H = args.hidden
     layer = TOGL(H, H, num_filtrations=8).to(dev)
     ref = GudhiTOGL(H, H, num_filtrations=8).to(dev)

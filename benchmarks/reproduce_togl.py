@@ -25,9 +25,9 @@ from pathlib import Path
 
 import torch
 
-from topograph.data import TUDataset, cycles_dataset, necklaces_dataset
+from topograph.data import TUGraphs, cycles_dataset, necklaces_dataset
 from topograph.togl.models import GraphClassifier
-from topograph.togl.train import TrainConfig, cross_validate
+from topograph.togl.train import TOGLTrainConfig, cross_validate
 
 
 def run_cell(graphs, conv: str, depth: int, togl: int | None, hidden: int, folds: int,
@@ -39,7 +39,7 @@ def run_cell(graphs, conv: str, depth: int, togl: int | None, hidden: int, folds
         return GraphClassifier(in_ch, classes, conv=conv, depth=depth, togl_position=togl,
                                hidden=hidden, num_filtrations=8)
 
-    cfg = TrainConfig(epochs=epochs, batch_size=32, lr=1e-3, lr_patience=5, patience=15,
+    cfg = TOGLTrainConfig(epochs=epochs, batch_size=32, lr=1e-3, lr_patience=5, patience=15,
                       seed=seed, progress=progress)
     res = cross_validate(graphs, make, cfg, folds=folds, max_folds=max_folds,
                          desc=make().name)
@@ -95,14 +95,14 @@ def _cv_table(specs, datasets, args, title: str) -> dict:
 
 
 def table2(args) -> dict:
-    graphs = TUDataset("proteins", features="random", seed=args.seed)
+    graphs = TUGraphs("proteins", features="random", seed=args.seed)
     specs = [("GCN-4", "gcn", 4, None), ("GCN-3-TOGL-1", "gcn", 3, 1)]
     return _cv_table(specs, [("PROTEINS (structure)", graphs, args.max_folds)], args, "")
 
 
 def table3(args) -> dict:
-    datasets = [("MUTAG", TUDataset("mutag"), None),
-                ("PROTEINS", TUDataset("proteins"), args.max_folds)]
+    datasets = [("MUTAG", TUGraphs("mutag"), None),
+                ("PROTEINS", TUGraphs("proteins"), args.max_folds)]
     specs = [("GCN-4", "gcn", 4, None), ("GCN-3-TOGL-1", "gcn", 3, 1),
              ("GIN-4", "gin", 4, None), ("GIN-3-TOGL-1", "gin", 3, 1)]
     return _cv_table(specs, datasets, args, "")

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import torch
 
-from topograph.data import TUDataset, csl_dataset, cycles_dataset, necklaces_dataset
+from topograph.data import TUGraphs, csl_dataset, cycles_dataset, necklaces_dataset
 from topograph.togl.models import GraphClassifier
-from topograph.togl.train import TrainConfig, cross_validate
+from topograph.togl.train import TOGLTrainConfig, cross_validate
 
 VARIANTS = {
     "GCN": None,
@@ -44,11 +44,11 @@ def load(name: str, args) -> list:
     if name == "NECKLACES":
         return necklaces_dataset(num_samples=args.num_synthetic, seed=args.seed)
     if name == "MUTAG":
-        return list(TUDataset("mutag"))
+        return list(TUGraphs("mutag"))
     if name == "PROTEINS":
-        return list(TUDataset("proteins"))
+        return list(TUGraphs("proteins"))
     if name == "PROTEINS-struct":
-        return list(TUDataset("proteins", features="random", seed=args.seed))
+        return list(TUGraphs("proteins", features="random", seed=args.seed))
     if name == "CSL":
         return csl_dataset(seed=args.seed)
     raise ValueError(name)
@@ -67,7 +67,7 @@ def run_cell(graphs, togl_kwargs, args, max_folds) -> dict:
                                hidden=args.hidden, num_filtrations=8,
                                dim1_pool=args.dim1_pool, **togl_kwargs)
 
-    cfg = TrainConfig(epochs=args.epochs, batch_size=32, lr=args.lr, lr_patience=5,
+    cfg = TOGLTrainConfig(epochs=args.epochs, batch_size=32, lr=args.lr, lr_patience=5,
                       patience=args.patience, seed=args.seed, progress=False)
     return cross_validate(graphs, make, cfg, folds=args.folds, max_folds=max_folds)
 

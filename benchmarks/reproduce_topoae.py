@@ -16,7 +16,7 @@ import time
 import numpy as np
 import torch
 
-from topograph.topoae.train import TrainConfig, load_splits, run_experiment
+from topograph.topoae.train import TopoAETrainConfig, load_splits, run_experiment
 
 RUNS = {  # label: (model kind, lambda)
     "TopoAE": ("topoae", 0.43),
@@ -46,7 +46,7 @@ def main() -> None:
     for seed in args.seeds:
         for name in args.models:
             kind, lam = RUNS[name]
-            cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+            cfg = TopoAETrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                               patience=args.patience, seed=seed, progress=False)
             t = time.perf_counter()
             res = run_experiment("spheres", kind, cfg, lam, splits=splits)

@@ -9,7 +9,7 @@ import torch
 from sklearn.model_selection import train_test_split
 
 from topograph.data import necklaces_dataset
-from topograph.togl import GraphClassifier, TrainConfig, train_fold
+from topograph.togl import GraphClassifier, TOGLTrainConfig, train_fold
 
 
 def main() -> None:
@@ -22,7 +22,7 @@ def main() -> None:
                                           stratify=[labels[i] for i in train_idx],
                                           random_state=0)
     split = [[graphs[i] for i in part] for part in (train_idx, val_idx, test_idx)]
-    cfg = TrainConfig(epochs=15, batch_size=32, lr=1e-3)
+    cfg = TOGLTrainConfig(epochs=15, batch_size=32, lr=1e-3)
 
     for togl_position in (None, 1):
         # GCN-1 (baseline) and GCN-1-TOGL-1: one GCN layer, then TOGL (k = 8 filtrations)

@@ -8,10 +8,10 @@ from topograph.data import Spheres
 from topograph.nn import TopologicalSignatureLoss
 from topograph.topoae.metrics import quality_measures
 from topograph.topoae.models import TopologicallyRegularizedAutoencoder, spheres_autoencoder
-from topograph.topoae.train import TrainConfig, embed, train_autoencoder
+from topograph.topoae.train import TopoAETrainConfig, embed, train_autoencoder
 
 train, val, test = Spheres("train"), Spheres("validation"), Spheres("test")
-cfg = TrainConfig(epochs=5, batch_size=28, lr=2.73e-4, seed=0)  # paper: up to 100 epochs
+cfg = TopoAETrainConfig(epochs=5, batch_size=28, lr=2.73e-4, seed=0)  # paper: up to 100 epochs
 
 for lam in (0.43, 0.0):  # TopoAE (paper's lambda), then the plain AE
     torch.manual_seed(0)

@@ -19,9 +19,9 @@ def topoae_model():
 
 
 def topoae_config():
-    from topograph.topoae.train import TrainConfig
+    from topograph.topoae.train import TopoAETrainConfig
 
-    return TrainConfig(epochs=2, batch_size=16, lr=1e-2, seed=TOPOAE_SEED, progress=False)
+    return TopoAETrainConfig(epochs=2, batch_size=16, lr=1e-2, seed=TOPOAE_SEED, progress=False)
 
 
 def ect_data():
@@ -54,11 +54,11 @@ def togl_model():
 
 
 def togl_config():
-    from topograph.togl.train import TrainConfig
+    from topograph.togl.train import TOGLTrainConfig
 
     # SGD: Adam would turn rounding noise in (near-)zero gradients into steps of
     # about lr, hiding what the test compares
-    return TrainConfig(epochs=2, batch_size=8, lr=0.05, seed=0, progress=False,
+    return TOGLTrainConfig(epochs=2, batch_size=8, lr=0.05, seed=0, progress=False,
                        restore_best=False, optimizer="sgd")
 
 

@@ -8,7 +8,7 @@ import torch
 
 import topograph.ect.train as ect_train
 import topograph.topoae.cli as topoae_cli
-from topograph.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from topograph.checkpoint import FORMAT_VERSION, CheckpointError, load_checkpoint, save_checkpoint
 from topograph.cli import main
 
 
@@ -82,7 +82,7 @@ def test_checkpoint_kind_and_contents(tmp_path):
     path = save_checkpoint(tmp_path / "sub" / "c.pt", kind="demo", state_dict={"w": torch.ones(2)},
                            config={"out": tmp_path, "sizes": (1, 2)}, note="hi")
     ckpt = load_checkpoint(path, kind="demo")
-    assert ckpt["version"] == 1 and ckpt["note"] == "hi" and ckpt["config"]["sizes"] == [1, 2]
+    assert ckpt["version"] == FORMAT_VERSION and ckpt["note"] == "hi" and ckpt["config"]["sizes"] == [1, 2]
     assert ckpt["config"]["out"] == str(tmp_path)
     with pytest.raises(CheckpointError, match="'demo' checkpoint, expected 'ect'"):
         load_checkpoint(path, kind="ect")
@@ -127,13 +127,13 @@ def test_togl_checkpoint_round_trip(tmp_path):
     from topograph.checkpoint import CheckpointError
     from topograph.data.synthetic_graphs import necklaces_dataset
     from topograph.togl.models import GraphClassifier
-    from topograph.togl.train import TrainConfig, cross_validate, load_model, save_model
+    from topograph.togl.train import TOGLTrainConfig, cross_validate, load_model, save_model
 
     graphs = necklaces_dataset(num_samples=40, seed=1)
     config = dict(in_channels=3, num_classes=2, conv="gcn", depth=1, togl_position=1, hidden=16,
                   num_filtrations=4)
     res = cross_validate(graphs, lambda: GraphClassifier(**config),
-                         TrainConfig(epochs=2, progress=False), folds=1, return_model=True)
+                         TOGLTrainConfig(epochs=2, progress=False), folds=1, return_model=True)
     model = res["model"].eval()
     path = tmp_path / "togl.pt"
     save_model(path, model, config)

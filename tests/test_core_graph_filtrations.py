@@ -11,6 +11,12 @@ from topograph import lower_star_persistence
 from topograph.core.graph_persistence import graph_persistence
 
 
+@pytest.fixture(scope="module")
+def backend() -> str:
+    """One CPU kernel (numba); the Triton kernel runs in tests/test_triton.py."""
+    return "numba"
+
+
 @st.composite
 def edge_filtrations(draw):
     """Random graph batches (ties, isolated vertices, self-loops, both directions) with

@@ -87,9 +87,9 @@ def test_low_level_backend_by_position():
     cx = GraphBatch.from_edge_index(EDGES, 5, BATCH)
     vals = _values()[:, None]
     with pytest.warns(DeprecationWarning, match="`backend` by position"):
-        old = pair_graphs(vals, cx.edge_index, cx.edge_batch, 5, "torch")
+        old = pair_graphs(vals, cx.edge_index, cx.edge_batch, 5, "numba")
     assert torch.equal(old.death_edge, pair_graphs(vals, cx.edge_index, cx.edge_batch, 5,
-                                                   backend="torch").death_edge)
+                                                   backend="numba").death_edge)
 
 
 def test_togl_old_names():

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from topograph.data import TUDataset, cycles_dataset, necklaces_dataset, read_tu
+from topograph.data import TUGraphs, cycles_dataset, necklaces_dataset, read_tu
 from topograph.data.tu import TUFormatError, find_tu_folder, stratified_kfold
 
 
 def test_mutag_statistics() -> None:
-    ds = TUDataset("mutag")
+    ds = TUGraphs("mutag")
     assert len(ds) == 188
     assert ds._data.num_nodes == 3371
     assert ds._data.edge_index.shape[1] == 7442
@@ -24,19 +24,19 @@ def test_mutag_statistics() -> None:
 
 
 def test_proteins_statistics_and_features() -> None:
-    ds = TUDataset("PROTEINS", features="random", seed=3)
+    ds = TUGraphs("PROTEINS", features="random", seed=3)
     assert len(ds) == 1113 and ds._data.num_nodes == 43471
     assert sorted(Counter(ds.labels.tolist()).values()) == [450, 663]
     assert ds.num_features == 3
-    again = TUDataset("proteins", features="random", seed=3)
+    again = TUGraphs("proteins", features="random", seed=3)
     assert torch.equal(ds._data.x, again._data.x)
-    assert TUDataset("proteins").num_features == 3  # 3 node labels, one-hot
-    deg = TUDataset("mutag", features="degree")
+    assert TUGraphs("proteins").num_features == 3  # 3 node labels, one-hot
+    deg = TUGraphs("mutag", features="degree")
     assert torch.all(deg._data.x.sum(1) == 1)
 
 
 def test_folds_are_stratified_and_seeded() -> None:
-    ds = TUDataset("mutag")
+    ds = TUGraphs("mutag")
     folds = ds.folds(10, seed=0)
     assert len(folds) == 10
     test = np.concatenate([te for _, te in folds])
@@ -83,7 +83,7 @@ def test_errors_name_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(TUFormatError, match=r"TOY_graph_labels\.txt: file not found"):
         read_tu(folder)
     with pytest.raises(FileNotFoundError, match="no TU data set folder"):
-        TUDataset(tmp_path / "missing")
+        TUGraphs(tmp_path / "missing")
 
 
 def _nx(d) -> nx.Graph:

@@ -69,10 +69,10 @@ def test_diagrams_equal_gudhi_random_graphs(seed: int) -> None:
 
 
 def test_diagrams_equal_gudhi_mutag() -> None:
-    from topograph.data import TUDataset
+    from topograph.data import TUGraphs
 
     torch.manual_seed(0)
-    ds = TUDataset("mutag")
+    ds = TUGraphs("mutag")
     data = Batch.from_data_list(list(ds))
     _compare_with_gudhi(TOGL(ds.num_features, 8), data)
 

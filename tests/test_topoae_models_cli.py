@@ -16,7 +16,7 @@ from topograph.topoae.models import (
     image_autoencoder,
     spheres_autoencoder,
 )
-from topograph.topoae.train import TrainConfig, train_autoencoder
+from topograph.topoae.train import TopoAETrainConfig, train_autoencoder
 
 
 def test_model_shapes():
@@ -52,7 +52,7 @@ def test_training_lowers_loss_and_early_stops():
     torch.manual_seed(0)
     X = torch.randn(120, 6)
     model = TopologicallyRegularizedAutoencoder.from_autoencoder(LinearAutoencoder(6), lam=0.1)
-    cfg = TrainConfig(epochs=30, batch_size=32, lr=1e-2, patience=2, progress=False)
+    cfg = TopoAETrainConfig(epochs=30, batch_size=32, lr=1e-2, patience=2, progress=False)
     hist = train_autoencoder(model, X[:100], X[100:], cfg)
     assert hist.train_loss[-1] < hist.train_loss[0]
     assert 0 <= hist.best_epoch < len(hist.val_loss) <= 30

@@ -40,8 +40,17 @@ __all__ = [
 ]
 
 
+_SUBMODULES = ("ect", "nn", "data", "topoae", "togl", "plotting", "core")
+
+
 def __getattr__(name: str) -> Any:
     # Feature modules are imported on first use so that `import topograph` stays light.
-    if name in {"ect", "nn", "data", "topoae", "togl", "plotting"}:
+    if name in _SUBMODULES:
         return importlib.import_module(f"topograph.{name}")
     raise AttributeError(f"module 'topograph' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # public names and the lazily imported feature modules, for dir() / tab completion
+    return sorted(set(__all__) | set(_SUBMODULES)
+                  | {k for k in globals() if k.startswith("__") and k.endswith("__")})

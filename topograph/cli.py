@@ -1,8 +1,9 @@
 """The ``topograph`` command line: one front door, one subcommand per module.
 
 Each module provides ``topograph/<module>/cli.py`` with ``add_arguments(parser)``
-and ``run(args) -> int``; user errors raise :class:`UserError` and are printed as
-one line with exit status 2 (never a traceback).
+and ``run(args) -> int``; user errors raise :class:`topograph.errors.UserError`
+(checkpoint problems its subclass ``CheckpointError``) and are printed as one line
+with exit status 2 (never a traceback). Module CLIs never import this file.
 """
 from __future__ import annotations
 
@@ -10,16 +11,16 @@ import argparse
 import importlib
 import sys
 
+from topograph.errors import UserError
+
+__all__ = ["SUBCOMMANDS", "UserError", "build_parser", "main"]
+
 SUBCOMMANDS = {
     "topoae": ("topograph.topoae.cli", "Train a topological autoencoder (or AE / PCA baselines)."),
     "togl": ("topograph.togl.cli", "Graph classification with TOGL and GNN baselines."),
     "ect": ("topograph.ect.cli", "ECT-based shape classification."),
     "demo": ("topograph.demo", "Short run of all three modules on built-in data, with an HTML report."),
 }
-
-
-class UserError(Exception):
-    """A problem with the user's arguments or files; printed without a traceback."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,8 +48,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # `python -m topograph.cli`: run the imported module so that modules raising
-    # topograph.cli.UserError and this handler share one class.
-    from topograph.cli import main as _main
-
-    sys.exit(_main())
+    sys.exit(main())

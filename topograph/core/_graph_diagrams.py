@@ -43,7 +43,7 @@ def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: 
     """
     n, k = vals.shape
     pairing = pair_graphs(vals, cx.edge_index, cx.edge_batch, n, backend=backend,
-                          edge_values=edge_vals)
+                          num_samples=cx.num_samples, edge_values=edge_vals)
     ess0 = pairing.death_edge < 0
     birth_vertex = torch.arange(n, device=vals.device)[:, None].expand(n, k)
     need_max = essential == "max"

@@ -148,6 +148,9 @@ def extended_persistence(
         raise ValueError(f"values on {vals.device} but the graph on {cx.device}")
     if validate:
         check_finite(vals, "values")
+    from topograph.core.kernels import configure_numba
+
+    configure_numba()  # numba's threading layer, before the first parallel kernel
     from topograph.core.pairing._extended_kernels import extended_pairs_kernel
 
     with torch.no_grad():

@@ -15,6 +15,7 @@ from topograph.core._graph_diagrams import graph_diagrams, group_max
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
 from topograph.core.filtration import edge_lengths, pairwise_distances
+from topograph.core.kernels import resolve
 from topograph.core.pairing.rips import (
     farthest_pair,
     rips_dim1_pairs,
@@ -112,7 +113,8 @@ def lower_star_persistence(
         essential_death: death convention for essential classes: ``"inf"``, ``"max"``
             (the graph's largest value for that filtration, differentiable) or a float.
             Deprecated alias: ``essential``.
-        backend: ``"auto"`` (numba on CPU, torch elsewhere), ``"numba"`` or ``"torch"``.
+        backend: ``"auto"`` (numba on CPU, Triton for CUDA tensors), ``"numba"`` or
+            ``"triton"`` (see :mod:`topograph.core.kernels`).
         validate: check inputs (finite values, index ranges, sorted batch).
             Deprecated alias: ``check``.
 
@@ -201,7 +203,8 @@ def rips_persistence(
         essential_death: death convention for the one essential class of each sample
             (``"inf"``, ``"max"``: the sample's largest distance, or a float).
             Deprecated alias: ``essential``.
-        backend: pairing backend for dimension 0 (``"auto"``, ``"numba"``, ``"torch"``).
+        backend: pairing backend for dimension 0 (``"auto"``, ``"numba"``, ``"triton"``,
+            ``"torch"``; see :mod:`topograph.core.kernels`).
         validate: check inputs (finite values). Deprecated alias: ``check``.
 
     ``max_dim`` is keyword-only (passing it by position still works, with a
@@ -226,8 +229,8 @@ def rips_persistence(
         pts = points.unsqueeze(0) if points.dim() == 2 else points
         B, n = pts.shape[0], pts.shape[1]
         # The full distance matrix is only needed for dimension 1, the "max" convention,
-        # or the torch backend; the numba path runs Prim on the coordinates.
-        if max_dim >= 1 or backend == "torch" or pts.device.type != "cpu":
+        # or the torch backend; numba and Triton run Prim on the coordinates.
+        if max_dim >= 1 or resolve(backend, pts.device, extra=("torch",)) == "torch":
             with torch.no_grad():
                 dist = pairwise_distances(pts.detach())
             if validate and not all_finite(dist):

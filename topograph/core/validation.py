@@ -67,9 +67,45 @@ def check_same_device(**tensors: Tensor | None) -> None:
         raise ValueError(f"all tensors must be on the same device, got {desc}")
 
 
+def check_index_layout(idx: Tensor, name: str, rows: int | None = None) -> None:
+    """Catch the usual mix-ups before the dtype / shape checks, with the fix in the message:
+    a sparse adjacency matrix, a dense (float) adjacency matrix, or trimesh-style rows
+    ``[M, rows]`` instead of columns ``[rows, M]``."""
+    if idx.layout != torch.strided:
+        raise TypeError(
+            f"{name} is a sparse adjacency matrix (layout {idx.layout}), not a [2, E] index list; "
+            "pass its indices instead: adj.to_sparse_coo().coalesce().indices() "
+            "(or torch_geometric.utils.to_edge_index(adj)[0])")
+    if (rows == 2 and idx.dim() == 2 and idx.shape[0] == idx.shape[1] and idx.shape[0] != 2
+            and (idx.dtype.is_floating_point or idx.dtype == torch.bool)):
+        raise TypeError(
+            f"{name} looks like a dense adjacency matrix {list(idx.shape)} of dtype {idx.dtype}, "
+            f"not a [2, E] edge list; pass adj.nonzero().T")
+    if rows is not None and idx.dim() == 2 and idx.shape[0] != rows and idx.shape[1] == rows:
+        example = " (e.g. torch.as_tensor(mesh.faces).T)" if rows == 3 else ""
+        raise ValueError(
+            f"{name} must have shape [{rows}, M] (one column per simplex), got {list(idx.shape)}: "
+            f"this looks like rows [M, {rows}] as trimesh and numpy store them; pass "
+            f"{name}.T{example}")
+
+
+def check_matches_parameters(x: Tensor, module: torch.nn.Module, name: str = "x") -> None:
+    """A floating input must have the dtype of the layer's parameters: float64 data into a
+    float32 layer would otherwise fail deep inside a matmul ("mat1 and mat2 must have the
+    same dtype")."""
+    param = next((p for p in module.parameters() if p.is_floating_point()), None)
+    if param is not None and x.is_floating_point() and x.dtype != param.dtype:
+        cls = type(module).__name__
+        raise TypeError(
+            f"{name} has dtype {x.dtype} but {cls}'s parameters are {param.dtype}; convert the "
+            f"input ({name}.to({param.dtype}), e.g. {name}.float()) or the whole model "
+            f"(model.to({x.dtype}))")
+
+
 def check_index(idx: Tensor, name: str, size: int, rows: int | None = None) -> None:
     """Integer index tensor with values in [0, size); ``rows`` checks ``idx.shape[0]``."""
     check_tensor(idx, name)
+    check_index_layout(idx, name, rows)
     if idx.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8, torch.int8):
         raise TypeError(f"{name} must be an integer tensor, got dtype {idx.dtype}")
     if rows is not None and (idx.dim() != 2 or idx.shape[0] != rows):

@@ -4,14 +4,18 @@ Names are resolved lazily so that importing one loader does not import them all.
 """
 from __future__ import annotations
 
-from topograph._lazy import lazy_getattr
+from topograph._lazy import lazy_dir, lazy_getattr
 
 _EXPORTS: dict[str, str] = {
     # filled by the modules' data files: name -> module
+    "TUGraphs": "topograph.data.tu",
     "TUDataset": "topograph.data.tu",
+    "pyg_layout": "topograph.data.tu",
     "read_tu": "topograph.data.tu",
     "TUFormatError": "topograph.data.tu",
-    "stratified_kfold": "topograph.data.tu",
+    "stratified_kfold": "topograph.data.splits",
+    "stratified_split": "topograph.data.splits",
+    "cv_splits": "topograph.data.splits",
     "cycles_dataset": "topograph.data.synthetic_graphs",
     "necklaces_dataset": "topograph.data.synthetic_graphs",
     "csl_dataset": "topograph.data.csl",
@@ -32,7 +36,8 @@ _EXPORTS: dict[str, str] = {
     "load_mesh_folder": "topograph.data.meshes",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(k for k in _EXPORTS if k != "TUDataset")  # not the deprecated name
 
 
 __getattr__ = lazy_getattr(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, globals(), __all__)

@@ -9,14 +9,9 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
+from topograph.data.images import load_digits
+
 __all__ = ["digits_point_clouds", "digits_grid_graphs"]
-
-
-def _load() -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import load_digits
-
-    d = load_digits()
-    return d.images / 16.0, d.target.astype(np.int64)
 
 
 def _grid_edges(mask: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -37,7 +32,8 @@ def _digits(threshold: float, graph: bool, jitter: float, seed: int, limit: int 
         raise ValueError(f"limit must be None or >= 1, got {limit}")
     if not np.isfinite(jitter) or jitter < 0:
         raise ValueError(f"jitter must be a finite number >= 0, got {jitter!r}")
-    images, labels = _load()
+    X, labels = load_digits()  # the one digits loader (flat [1797, 64] in [0, 1])
+    images = X.reshape(len(X), 8, 8)
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
     rng = np.random.default_rng(seed)

@@ -16,7 +16,11 @@ _IDX_NAMES = {
 
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's 8x8 digits: ``X`` float32 ``[1797, 64]`` in [0, 1], labels int64."""
+    """scikit-learn's 8x8 digits (offline): ``X`` float32 ``[1797, 64]`` in [0, 1]
+    (row-major 8x8 images; every value is a multiple of 1/16, so exact), labels int64.
+
+    The one digits loader: :class:`Digits` and the point clouds / grid graphs of
+    :mod:`topograph.data.digits` all start here."""
     from sklearn.datasets import load_digits as _sk_digits
 
     d = _sk_digits()

@@ -22,7 +22,8 @@ MESH_SUFFIXES = (".off", ".obj", ".stl", ".ply")
 def load_mesh(path: str | Path, *, normalize: bool = True, num_points: int | None = None, seed: int = 0) -> Data:
     """One mesh file as ``Data(pos, edge_index, face)`` (or ``pos`` only with ``num_points`` samples).
 
-    ``normalize`` centres the vertices and scales them into the unit ball.
+    ``normalize`` centres the vertices and scales them into the unit ball (the
+    farthest vertex at distance ``1 - 1e-4``), as the ECT with ``radius=1`` needs.
     """
     path = Path(path)
     if not path.is_file():
@@ -41,7 +42,8 @@ def load_mesh(path: str | Path, *, normalize: bool = True, num_points: int | Non
     if normalize:
         v = np.asarray(mesh.vertices, dtype=np.float64)
         v = v - v.mean(axis=0)
-        mesh.vertices = v / max(np.linalg.norm(v, axis=1).max(), 1e-12)
+        # a hair inside the unit ball, as topograph.ect.fit_to_unit_ball (margin 1e-4)
+        mesh.vertices = v * ((1 - 1e-4) / max(np.linalg.norm(v, axis=1).max(), 1e-12))
     if num_points is not None:
         pts, _ = trimesh.sample.sample_surface(mesh, num_points, seed=seed)
         return Data(pos=torch.as_tensor(pts, dtype=torch.float32))

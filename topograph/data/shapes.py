@@ -14,6 +14,8 @@ import torch
 import trimesh
 from torch_geometric.data import Data
 
+from topograph.core.geometry import fit_to_unit_ball as fit
+
 __all__ = ["SHAPE_CLASSES", "make_shape_mesh", "mesh_to_data", "make_shapes"]
 
 SHAPE_CLASSES = ("sphere", "torus", "box", "capsule", "annulus", "cylinder", "cone")
@@ -46,10 +48,20 @@ def _normalise(v: np.ndarray) -> np.ndarray:
     return v / max(np.linalg.norm(v, axis=1).max(), 1e-12)
 
 
-def mesh_to_data(mesh: trimesh.Trimesh, y: int | None = None) -> Data:
-    """PyG ``Data`` with ``pos [N, 3]`` float32, ``edge_index [2, E]`` (u < v) and ``face [3, F]``."""
+def mesh_to_data(mesh: trimesh.Trimesh, y: int | None = None, *, fit_to_unit_ball: bool = False,
+                 radius: float = 1.0) -> Data:
+    """PyG ``Data`` with ``pos [N, 3]`` float32, ``edge_index [2, E]`` (u < v) and ``face [3, F]``.
+
+    Coordinates are kept as they are unless ``fit_to_unit_ball=True``, which
+    centres the vertices and scales them into the ball of ``radius`` (see
+    :func:`topograph.ect.fit_to_unit_ball`), as the ECT with that ``radius``
+    needs: otherwise a mesh larger than the ball is truncated (the ECT warns).
+    """
+    pos = torch.as_tensor(np.asarray(mesh.vertices), dtype=torch.float32)
+    if fit_to_unit_ball:
+        pos = fit(pos, radius=radius)
     data = Data(
-        pos=torch.as_tensor(np.asarray(mesh.vertices), dtype=torch.float32),
+        pos=pos,
         edge_index=torch.as_tensor(np.asarray(mesh.edges_unique).T.copy(), dtype=torch.long),
         face=torch.as_tensor(np.asarray(mesh.faces).T.copy(), dtype=torch.long),
     )

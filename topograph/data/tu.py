@@ -1,4 +1,9 @@
-"""Reader for graph data sets in the TU Dortmund text format, plus stratified folds.
+"""Reader for graph data sets in the TU Dortmund text format: :class:`TUGraphs`.
+
+(Named ``TUGraphs``, not ``TUDataset``, so as not to collide with PyG's
+``torch_geometric.datasets.TUDataset(root, name)``; the old name still works for
+one release, with a ``DeprecationWarning``. PyG's class reads the shipped files
+offline once they sit in its ``root/NAME/raw`` layout: see :func:`pyg_layout`.)
 
 A TU folder ``DS/`` holds ``DS_A.txt`` (1-based edge list ``u, v``, one directed
 entry per line), ``DS_graph_indicator.txt`` (graph id of each vertex, 1-based,
@@ -13,15 +18,19 @@ other argument is a path to a TU folder. Every format problem raises
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator
 
 import numpy as np
 import torch
 from torch_geometric.data import Data, InMemoryDataset
 
-__all__ = ["TUDataset", "TUFormatError", "find_tu_folder", "read_tu", "stratified_kfold",
-           "FEATURES"]
+from topograph.core._deprecation import warn_renamed
+from topograph.data.splits import stratified_kfold
+
+__all__ = ["TUGraphs", "TUDataset", "TUFormatError", "find_tu_folder", "read_tu", "pyg_layout", "tu_name",
+           "stratified_kfold", "FEATURES"]
 
 FEATURES = ("labels", "attributes", "labels+attributes", "degree", "random", "constant")
 SHIPPED = {"mutag": "MUTAG", "proteins": "PROTEINS"}
@@ -50,10 +59,14 @@ def find_tu_folder(name_or_path: str | os.PathLike) -> Path:
     ``$TOPOGRAPH_DATA``, ``$TOPOGRAPH_DATA/tu``, ``<repo>/datasets/tu``,
     ``<repo>/../shared/datasets/tu`` and ``./datasets/tu``. Anything else must be an
     existing folder.
+    A folder in PyG's layout (``NAME/raw/NAME_A.txt``, or that ``raw`` folder
+    itself) resolves to the ``raw`` folder holding the files.
     """
     text = str(name_or_path)
     path = Path(text).expanduser()
     if path.is_dir():
+        if not (path / f"{path.name}_A.txt").is_file() and (path / "raw" / f"{path.name}_A.txt").is_file():
+            return path / "raw"  # PyG's root/NAME given as the folder
         return path
     key = text.lower()
     if key in SHIPPED:
@@ -154,7 +167,7 @@ def read_tu(path: str | os.PathLike, name: str | None = None, features: str = "l
     folder = Path(path)
     if not folder.is_dir():
         raise TUFormatError(f"{folder}: not a folder")
-    name = name or folder.name
+    name = name or tu_name(folder)
     f = lambda suffix: folder / f"{name}_{suffix}.txt"  # noqa: E731
 
     gi = _int_table(f("graph_indicator"), 1)[:, 0]
@@ -246,13 +259,20 @@ def _node_features(f, features: str, gi: np.ndarray, edges: np.ndarray, num_node
 
 
 # ----------------------------------------------------------------------------- data set
-class TUDataset(InMemoryDataset):
+def tu_name(folder: Path) -> str:
+    """``NAME`` of ``.../NAME`` or of PyG's ``.../NAME/raw``."""
+    if folder.name == "raw" and (folder / f"{folder.parent.name}_A.txt").is_file():
+        return folder.parent.name
+    return folder.name
+
+
+class TUGraphs(InMemoryDataset):
     """A TU data set in memory, usable with PyG's ``DataLoader``.
 
-    >>> ds = TUDataset("mutag")                        # shipped copy, one-hot labels
-    >>> ds = TUDataset("proteins", features="random")  # structure-based setting
-    >>> ds = TUDataset("~/data/NCI1")                  # any TU folder
-    >>> folds = ds.folds(10, seed=0)                    # stratified (train, test) indices
+    >>> ds = TUGraphs("mutag")                        # shipped copy, one-hot labels
+    >>> ds = TUGraphs("proteins", features="random")  # structure-based setting
+    >>> ds = TUGraphs("~/data/NCI1")                  # any TU folder (or PyG's NCI1/raw)
+    >>> folds = ds.folds(10, seed=0)                   # stratified (train, test) indices
 
     Keyword arguments are those of :func:`read_tu`.
     """
@@ -260,8 +280,14 @@ class TUDataset(InMemoryDataset):
     def __init__(self, root_or_name: str | os.PathLike, features: str = "labels",
                  random_dim: int = 3, max_degree: int | None = None, seed: int = 0,
                  name: str | None = None, transform=None) -> None:
+        if features not in FEATURES:  # before reading anything
+            hint = ""
+            if (Path(root_or_name).expanduser() / str(features)).is_dir():
+                hint = (f"; this looks like PyG's TUDataset(root, name) call: use "
+                        f"TUGraphs({str(Path(root_or_name) / str(features))!r})")
+            raise ValueError(f"features must be one of {FEATURES}, got {features!r}{hint}")
         folder = find_tu_folder(root_or_name)
-        self.name = name or folder.name
+        self.name = name or tu_name(folder)
         self.folder = folder
         self.features = features
         super().__init__(None, transform=transform, log=False)
@@ -279,14 +305,39 @@ class TUDataset(InMemoryDataset):
         return stratified_kfold(self.labels, n_splits, seed)
 
     def __repr__(self) -> str:
-        return f"TUDataset({self.name}, graphs={len(self)}, features={self.features!r})"
+        return f"{type(self).__name__}({self.name}, graphs={len(self)}, features={self.features!r})"
 
 
-def stratified_kfold(labels: Sequence[int] | torch.Tensor | np.ndarray, n_splits: int = 10,
-                     seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Stratified, shuffled k-fold split with a fixed seed: ``[(train_idx, test_idx)]``."""
-    from sklearn.model_selection import StratifiedKFold
+class TUDataset(TUGraphs):
+    """Deprecated name of :class:`TUGraphs` (it collided with PyG's ``TUDataset``).
 
-    y = np.asarray(labels.cpu() if isinstance(labels, torch.Tensor) else labels).reshape(-1)
-    skf = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    return [(tr, te) for tr, te in skf.split(np.zeros(len(y)), y)]
+    Also accepts PyG's call ``TUDataset(root, name)`` (reading ``root/name`` or
+    ``root/name/raw``).
+    """
+
+    def __init__(self, root_or_name: str | os.PathLike, *args, **kwargs) -> None:
+        warn_renamed("topograph.data.TUDataset", "topograph.data.TUGraphs (PyG's "
+                     "torch_geometric.datasets.TUDataset is a different class)")
+        if args and isinstance(args[0], str) and args[0] not in FEATURES:
+            root_or_name = Path(root_or_name).expanduser() / args[0]  # PyG's (root, name)
+            args = args[1:]
+        super().__init__(root_or_name, *args, **kwargs)
+
+
+def pyg_layout(name: str, root: str | os.PathLike) -> Path:
+    """Copies a TU data set (a shipped name or a folder) into PyG's ``root/NAME/raw``
+    layout and returns ``root``, so that PyG's own class reads it offline::
+
+        torch_geometric.datasets.TUDataset(pyg_layout("mutag", root), "MUTAG")
+
+    PyG writes its processed cache to ``root/NAME/processed``; pass a scratch
+    ``root`` rather than the repository's ``datasets`` folder.
+    """
+    folder = find_tu_folder(name)
+    ds_name = tu_name(folder)
+    raw = Path(root).expanduser() / ds_name / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for f in folder.glob(f"{ds_name}_*.txt"):
+        shutil.copy2(f, raw / f.name)
+    return Path(root).expanduser()
+

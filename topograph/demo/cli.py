@@ -25,7 +25,8 @@ from typing import Any
 
 import torch
 
-
+from topograph.devices import resolve_device
+from topograph.errors import UserError
 from topograph.demo.report import _html_report
 from topograph.demo.stages import STAGE_FUNCTIONS, _Context, _machine, _versions
 
@@ -89,30 +90,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # ----------------------------------------------------------------------------- checks
 
 
-def _resolve_device(name: str) -> torch.device:
-    from topograph.cli import UserError
-
-    text = name.strip()
-    if text == "auto":
-        text = "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        device = torch.device(text)
-    except (RuntimeError, ValueError):
-        raise UserError(f"bad --device {name!r}: expected cpu, cuda, cuda:N or auto") from None
-    if device.type not in ("cpu", "cuda"):
-        raise UserError(f"--device must be cpu, cuda, cuda:N or auto, got {name!r}")
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise UserError(f"--device {name}: CUDA is not available on this machine")
-        if device.index is not None and device.index >= torch.cuda.device_count():
-            raise UserError(f"--device {name}: only {torch.cuda.device_count()} CUDA device(s) present")
-    return device
-
-
 def _check(args: argparse.Namespace) -> tuple[torch.device, Path]:
-    from topograph.cli import UserError
-
-    device = _resolve_device(args.device)
+    device = resolve_device(args.device, flag="--device")
     if args.seed < 0:
         raise UserError(f"--seed must be >= 0, got {args.seed}")
     if args.threads < 0:

@@ -128,8 +128,8 @@ def _stage_core(ctx: _Context) -> dict[str, Any]:
 
 
 def _stage_topoae(ctx: _Context) -> dict[str, Any]:
-    from topograph.topoae.cli import save_latent_plot
-    from topograph.topoae.train import DATASET_DEFAULTS, TrainConfig, load_splits, run_experiment
+    from topograph.topoae.plots import save_latent_plot
+    from topograph.topoae.train import DATASET_DEFAULTS, TopoAETrainConfig, load_splits, run_experiment
 
     s, seed = ctx.s, ctx.seed
     full = load_splits("spheres", seed=42)  # the paper's data set: fixed data seed
@@ -139,7 +139,7 @@ def _stage_topoae(ctx: _Context) -> dict[str, Any]:
         "test": _subsample(*full["test"], s["topoae_test"], seed + 2),
     }
     d = DATASET_DEFAULTS["spheres"]
-    cfg = TrainConfig(epochs=s["topoae_epochs"], batch_size=d["batch_size"], lr=d["lr"],
+    cfg = TopoAETrainConfig(epochs=s["topoae_epochs"], batch_size=d["batch_size"], lr=d["lr"],
                       patience=s["topoae_patience"], seed=seed, device=str(ctx.device), progress=ctx.progress)
     models: dict[str, dict[str, Any]] = {}
     for kind, label in (("topoae", "TopoAE"), ("ae", "AE"), ("pca", "PCA")):
@@ -170,11 +170,11 @@ def _stage_topoae(ctx: _Context) -> dict[str, Any]:
 def _stage_togl(ctx: _Context) -> dict[str, Any]:
     from topograph.data.synthetic_graphs import necklaces_dataset
     from topograph.togl.models import GraphClassifier
-    from topograph.togl.train import TrainConfig, cross_validate
+    from topograph.togl.train import TOGLTrainConfig, cross_validate
 
     s, seed = ctx.s, ctx.seed
     graphs = necklaces_dataset(num_samples=s["togl_graphs"], seed=seed)
-    cfg = TrainConfig(epochs=s["togl_epochs"], batch_size=32, lr=1e-3, seed=seed,
+    cfg = TOGLTrainConfig(epochs=s["togl_epochs"], batch_size=32, lr=1e-3, seed=seed,
                       device=str(ctx.device), progress=ctx.progress)
     models: dict[str, dict[str, Any]] = {}
     for conv, depth, position in s["togl_models"]:

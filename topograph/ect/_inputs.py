@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from topograph.core.complex import canonical_edges, canonical_faces
+from topograph.core.validation import check_index_layout
 
 
 class Complex(NamedTuple):
@@ -37,6 +38,7 @@ def _check_index(name: str, idx: Tensor | None, rows: int, device: torch.device)
     if idx is None:
         return None
     idx = _check_tensor(name, idx)
+    check_index_layout(idx, name, rows)
     if idx.dtype.is_floating_point or idx.dtype.is_complex or idx.dtype == torch.bool:
         raise TypeError(f"{name} must hold integer vertex indices, got dtype {idx.dtype}")
     if idx.dim() != 2 or idx.shape[0] != rows:

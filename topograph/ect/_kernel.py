@@ -20,7 +20,8 @@ fixed linear map ``K`` turns into the image. The backward pass recomputes the
 per-simplex factors chunk by chunk (custom autograd function) and sends each
 gradient to the simplex's highest vertex, so memory stays O(N T + B T R C) and
 time O(S T C + B T R^2 C). On CPU the per-simplex loops are numba kernels
-(:mod:`topograph.ect._numba`); elsewhere the same maths runs in torch.
+(:mod:`topograph.ect._numba`), on CUDA Triton kernels (:mod:`topograph.ect._triton`);
+otherwise the same maths runs in torch.
 """
 from __future__ import annotations
 
@@ -29,10 +30,11 @@ import math
 import torch
 from torch import Tensor
 
+from topograph.core.kernels import require_triton, triton_available, triton_kernels
 from topograph.ect import _numba as _nb
 
 _CHUNK = 1 << 20  # elements per chunk in the torch path
-BACKENDS = ("auto", "numba", "torch")
+BACKENDS = ("auto", "numba", "triton", "torch")
 
 Group = tuple[Tensor, Tensor, float]  # (simplices [S, k] vertex ids, sample ids [S], sign (-1)^dim)
 
@@ -57,21 +59,34 @@ def plan(scale: float, delta: float, resolution: int, dtype: torch.dtype) -> tup
 
 
 def check_backend(backend: object) -> None:
-    """The ``backend`` argument of the ECT entry points: ``"auto"``, ``"numba"`` or ``"torch"``."""
+    """The ``backend`` argument of the ECT entry points: ``"auto"``, ``"numba"``, ``"triton"`` or ``"torch"``."""
     if not isinstance(backend, str) or backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
 
 
-def use_numba(backend: str, x: Tensor) -> bool:
-    """Whether the kernels run in numba for ``x``: ``"auto"`` picks numba for CPU
-    float32 / float64 tensors and torch otherwise; ``"torch"`` always runs the
-    torch path (the one used on GPUs, e.g. to test it on the CPU)."""
+def kernel_path(backend: str, x: Tensor) -> str:
+    """Which kernels run for ``x``: ``"numba"``, ``"triton"`` or ``"torch"``.
+
+    ``"auto"`` picks numba for CPU float32 / float64 tensors, Triton for CUDA float32 /
+    float64 tensors when Triton is importable (:mod:`topograph.core.kernels`), and the
+    torch path otherwise (fixed launches, chunked; any device and dtype); ``"torch"``
+    always runs the torch path (e.g. to test it on the CPU)."""
     check_backend(backend)
-    fits = x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
-    if backend == "numba" and not fits:
+    real = x.dtype in (torch.float32, torch.float64)
+    if backend == "numba" and not (real and x.device.type == "cpu"):
         raise ValueError(f"backend='numba' needs CPU float32 / float64 coordinates, got {x.dtype} "
                          f"on {x.device}; use backend='auto' or 'torch'")
-    return backend != "torch" and fits
+    if backend == "triton":
+        require_triton(x.device)
+        if not real:
+            raise ValueError(f"backend='triton' needs float32 / float64 coordinates, got {x.dtype}; "
+                             "use backend='auto' or 'torch'")
+        return "triton"
+    if backend == "auto":
+        if real and x.device.type == "cuda" and triton_available():
+            return "triton"
+        return "numba" if real and x.device.type == "cpu" else "torch"
+    return backend
 
 
 def _rows(batch_ids: Tensor, k: Tensor, num_dirs: int, nbins: int) -> Tensor:
@@ -91,12 +106,16 @@ def _heights(hv: Tensor, simp: Tensor) -> tuple[Tensor, Tensor]:
     return h, simp.gather(1, arg)
 
 
-def exact_ect(hv: Tensor, groups: list[Group], thr: Tensor, num_samples: int, numba: bool) -> Tensor:
-    """Hard ECT [B, R, T] of vertex heights ``hv`` [N, T] and simplex groups (``numba``: CPU kernels)."""
+def exact_ect(hv: Tensor, groups: list[Group], thr: Tensor, num_samples: int, path: str) -> Tensor:
+    """Hard ECT [B, R, T] of vertex heights ``hv`` [N, T] and simplex groups (``path``: see
+    :func:`kernel_path`)."""
     num_dirs, res = hv.shape[1], thr.shape[0]
     hist = hv.new_zeros(num_samples * num_dirs * (res + 1))
     for simp, b, sign in groups:
-        if numba:
+        if path == "triton":
+            triton_kernels("topograph.ect._triton").exact_hist(hv, simp, b, sign, thr, hist, num_dirs, res)
+            continue
+        if path == "numba":
             _nb.exact_hist(_nb.as_numpy(hv), _nb.as_numpy(simp), _nb.as_numpy(b), sign, _nb.as_numpy(thr),
                            hist.numpy(), num_dirs, res, _nb.num_blocks(num_dirs))
             continue
@@ -112,9 +131,9 @@ class _Spec:
     """Geometry of the window/series expansion for one call."""
 
     def __init__(self, thr: Tensor, scale: float, num_samples: int, num_dirs: int, t0: float, delta: float,
-                 numba: bool) -> None:
+                 path: str) -> None:
         self.thr, self.scale, self.num_samples, self.num_dirs = thr, float(scale), num_samples, num_dirs
-        self.numba = numba
+        self.path = path
         self.res, self.t0, self.delta = thr.shape[0], t0, delta
         self.w, self.m = plan(self.scale, delta, self.res, thr.dtype)
         self.cols = 2 * self.w + 2 * self.m + 1
@@ -174,7 +193,11 @@ class SigmoidECT(torch.autograd.Function):
         table = hv.new_zeros(spec.num_samples * t * (res + 1), cols)
         sd = spec.scale * spec.delta
         for simp, b, sign in groups:
-            if spec.numba:
+            if spec.path == "triton":
+                triton_kernels("topograph.ect._triton").sigmoid_fwd(
+                    hv, simp, b, sign, spec.t0, 1.0 / spec.delta, sd, res, spec.w, spec.m, table, t)
+                continue
+            if spec.path == "numba":
                 _nb.sigmoid_fwd(_nb.as_numpy(hv), _nb.as_numpy(simp), _nb.as_numpy(b), sign, spec.t0,
                                 1.0 / spec.delta, sd, res, spec.w, spec.m, table.numpy(), t,
                                 _nb.num_blocks(t), spec.qpow.numpy())
@@ -182,7 +205,7 @@ class SigmoidECT(torch.autograd.Function):
             for sl in _chunks(simp, t, cols):
                 pay, k = spec.payload(_heights(hv, simp[sl])[0], derivative=False)
                 table.index_add_(0, _rows(b[sl], k, t, res + 1), pay, alpha=sign)
-        if spec.numba:
+        if spec.path == "numba":
             img = hv.new_zeros(spec.num_samples * t, res)
             _nb.table_to_image(table.view(-1, res + 1, cols).numpy(), spec.w, spec.m, sd, img.numpy())
         else:
@@ -197,7 +220,7 @@ class SigmoidECT(torch.autograd.Function):
         spec, (hv,) = ctx.spec, ctx.saved_tensors
         cols, res, t = spec.cols, spec.res, spec.num_dirs
         g = grad.transpose(1, 2).reshape(spec.num_samples * t, res)
-        if spec.numba:  # z = dL/d table
+        if spec.path == "numba":  # z = dL/d table
             z = hv.new_zeros(g.shape[0] * (res + 1), cols)
             _nb.image_to_table(g.contiguous().numpy(), spec.w, spec.m, spec.scale * spec.delta,
                                z.view(-1, res + 1, cols).numpy())
@@ -206,7 +229,12 @@ class SigmoidECT(torch.autograd.Function):
         out = torch.zeros_like(hv)
         tcol = torch.arange(t, device=hv.device)
         for simp, b, sign in ctx.groups:
-            if spec.numba:
+            if spec.path == "triton":
+                triton_kernels("topograph.ect._triton").sigmoid_bwd(
+                    hv, simp, b, sign, spec.t0, 1.0 / spec.delta, spec.scale * spec.delta, spec.scale, res,
+                    spec.w, spec.m, z, out, t)
+                continue
+            if spec.path == "numba":
                 _nb.sigmoid_bwd(_nb.as_numpy(hv), _nb.as_numpy(simp), _nb.as_numpy(b), sign, spec.t0,
                                 1.0 / spec.delta, spec.scale * spec.delta, spec.scale, res, spec.w, spec.m,
                                 _nb.as_numpy(z), out.numpy(), t, _nb.num_blocks(t), spec.qpow.numpy())
@@ -220,8 +248,8 @@ class SigmoidECT(torch.autograd.Function):
 
 
 def sigmoid_ect(hv: Tensor, groups: list[Group], thr: Tensor, num_samples: int, scale: float, radius: float,
-                numba: bool) -> Tensor:
+                path: str) -> Tensor:
     """Sigmoid ECT [B, R, T]; differentiable w.r.t. the vertex heights ``hv`` [N, T]."""
     res = thr.shape[0]
-    spec = _Spec(thr, scale, num_samples, hv.shape[1], -float(radius), 2.0 * float(radius) / (res - 1), numba)
+    spec = _Spec(thr, scale, num_samples, hv.shape[1], -float(radius), 2.0 * float(radius) / (res - 1), path)
     return SigmoidECT.apply(spec, tuple(groups), hv)

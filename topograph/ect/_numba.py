@@ -14,8 +14,6 @@ import numpy as np
 
 import numba
 
-import topograph.core._numba_config  # noqa: F401  (no spinning OpenMP threads)
-
 
 def _jit(fn):
     return numba.njit(cache=True, parallel=True)(fn)
@@ -178,7 +176,11 @@ def image_to_table(g, w, m, sd, z):  # pragma: no cover - compiled
 
 
 def num_blocks(num_dirs: int) -> int:
-    """Direction blocks processed in parallel (one per numba thread)."""
+    """Direction blocks processed in parallel (one per numba thread). Called before every
+    parallel kernel: selects numba's threading layer first (no spinning OpenMP threads)."""
+    from topograph.core.kernels import configure_numba
+
+    configure_numba()
     return max(1, min(num_dirs, numba.get_num_threads()))
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from topograph.core.validation import check_matches_parameters
+
 __all__ = ["ECTClassifier"]
 
 
@@ -70,6 +72,7 @@ class ECTClassifier(nn.Module):
             raise ValueError(
                 f"expected ECT images [B, {self.resolution}, {self.num_directions}], got {tuple(img.shape)}"
             )
+        check_matches_parameters(img, self, "img")
         if self.kind == "mlp":
             return self.head(self.features(img))
         z = self.features(img.unsqueeze(1))  # [B, 16, R/4, T/4]

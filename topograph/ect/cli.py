@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
+
+from topograph import shell
+from topograph.errors import UserError
 
 EXAMPLES = """\
 examples:
@@ -14,8 +16,10 @@ examples:
   topograph ect --dataset meshes --root ~/ModelNet10 --representation points --num-points 1024
   topograph ect --dataset shapes --samples-per-class 4 --epochs 1 --no-progress   # smoke test
 
-Writes OUT/metrics.json (accuracy, timings), OUT/ect_examples.png (shapes next to
-their ECT images) and OUT/checkpoint.pt. ECT images are [thresholds, directions].
+Writes OUT/metrics.json (accuracy, timings), OUT/metrics.jsonl (loss per epoch),
+OUT/ect_examples.png (shapes next to their ECT images) and OUT/checkpoint.pt. ECT
+images are [thresholds, directions]. With --tensorboard DIR the per-epoch metrics
+also go to TensorBoard (tensorboard --logdir DIR).
 """
 
 
@@ -41,39 +45,35 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--test-fraction", type=float, default=0.2)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu", help="cpu | cuda | auto")
+    shell.add_device_argument(p)
     p.add_argument("--out", type=Path, default=Path("runs/ect"), help="output folder (default runs/ect)")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    shell.add_tensorboard_argument(p)
 
 
 def _check(args: argparse.Namespace) -> str:
-    import torch
-
-    from topograph.cli import UserError
+    """Every flag in range, before any data is loaded; returns the resolved device."""
+    from topograph.data.splits import min_per_class_for_split
 
     for name in ("samples_per_class", "num_points", "num_directions", "epochs", "batch_size", "hidden"):
-        if getattr(args, name) < 1:
-            raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+        shell.check_int(args, name, 1)
     if args.resolution < 4 or (args.model == "cnn" and args.num_directions < 4):
         raise UserError("--resolution and --num-directions must be >= 4 for the CNN")
-    for name in ("radius", "scale", "lr"):
-        v = getattr(args, name)
-        if v is not None and not (math.isfinite(v) and v > 0):
-            raise UserError(f"--{name} must be a finite number > 0, got {v}")
-    if not 0 < args.test_fraction < 1:
-        raise UserError(f"--test-fraction must be in (0, 1), got {args.test_fraction}")
+    shell.check_float(args, "radius", 0.0, lo_open=True)
+    shell.check_float(args, "scale", 0.0, lo_open=True)
+    shell.check_float(args, "lr", 0.0, lo_open=True)
+    shell.check_float(args, "test_fraction", 0.0, 1.0, lo_open=True, hi_open=True)
+    if args.dataset == "shapes":
+        need = min_per_class_for_split(args.test_fraction)
+        shell.check_int(args, "samples_per_class", need,
+                        why=f" with --test-fraction {args.test_fraction:g} (every class needs a "
+                            "training and a test sample)")
     if args.limit is not None and args.limit < 20:
         raise UserError("--limit must be >= 20 so that every digit class can be split")
     if args.dataset == "meshes" and not args.root:
         raise UserError("--dataset meshes needs --root DIR (ROOT/<class>/{train,test}/*.off)")
-    device = args.device
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise UserError(f"--device {args.device}: CUDA is not available on this machine")
-    if not (device == "cpu" or device.startswith("cuda")):
-        raise UserError(f"--device must be cpu, cuda or auto, got {args.device!r}")
-    return device
+    shell.check_tensorboard(args)
+    return str(shell.check_device(args))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,7 +88,10 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, lr=args.lr, test_fraction=args.test_fraction, seed=args.seed,
         device=device, progress=not args.no_progress,
     )
-    metrics = run_experiment(cfg, args.out)
+    from topograph.distributed import setup
+
+    with shell.open_metrics_log(args.out / "metrics.jsonl", args, main=setup(device).is_main) as log:
+        metrics = run_experiment(cfg, args.out, log=log)
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     print(f"test accuracy {metrics['test_accuracy']:.4f} (train {metrics['train_accuracy']:.4f}), "
           f"training {metrics['train_time_s']:.1f} s, ECT {metrics['ect_time_s']:.1f} s -> {args.out}/metrics.json")

@@ -9,6 +9,7 @@ from topograph.core._deprecation import keyword_only, renamed_kwargs
 from topograph.ect._inputs import check_config
 from topograph.ect._kernel import check_backend
 from topograph.ect.directions import LearnableDirections, random_directions
+from topograph.ect.fit import check_height_range_once
 from topograph.ect.transform import ect
 
 __all__ = ["ECTLayer", "complex_from_data"]
@@ -64,7 +65,15 @@ class ECTLayer(nn.Module):
         directions: optional fixed/initial ``[T, d]`` directions (else seeded random).
         normalize: divide each sample's image by its own max absolute value.
         seed: seed of the random directions.
-        backend: ``"auto"``, ``"numba"`` or ``"torch"``, as in :func:`topograph.ect.ect`.
+        backend: ``"auto"``, ``"numba"``, ``"triton"`` or ``"torch"``, as in :func:`topograph.ect.ect`.
+        validate: warn (``ECTRangeWarning``) when a vertex height leaves
+            ``[-radius, radius]`` (see :func:`topograph.ect.ect`), once per layer
+            (one warning in a training loop, not one per step); fit the input
+            with :func:`topograph.ect.fit_to_unit_ball` first. ``False`` skips the
+            check and its host sync.
+
+    The output follows the dtype of ``x`` (float64 coordinates give float64
+    images; the directions are cast).
     """
 
     def __init__(
@@ -79,6 +88,7 @@ class ECTLayer(nn.Module):
         directions: Tensor | None = None,
         normalize: bool = False,
         seed: int = 0,
+        validate: bool = True,
         backend: str = "auto",
     ) -> None:
         super().__init__()
@@ -95,6 +105,7 @@ class ECTLayer(nn.Module):
         self.num_directions, self.dim = int(num_directions), int(dim)
         self.resolution, self.radius, self.scale = resolution, float(radius), scale
         self.learnable, self.normalize, self.seed, self.backend = learnable, normalize, seed, backend
+        self.validate = validate
         init = directions if directions is not None else random_directions(num_directions, dim, seed=seed)
         if learnable:
             self.directions = LearnableDirections(init=init)
@@ -135,8 +146,11 @@ class ECTLayer(nn.Module):
         dirs = self.get_directions().to(device=kw["x"].device)
         if kw["x"].dtype.is_floating_point:
             dirs = dirs.to(kw["x"].dtype)
+        if self.validate:
+            check_height_range_once(self, kw["x"], dirs, self.radius)
         return ect(directions=dirs, resolution=self.resolution, radius=self.radius,
-                   scale=self.scale, normalize=self.normalize, backend=self.backend, **kw)
+                   scale=self.scale, normalize=self.normalize, validate=False,
+                   backend=self.backend, **kw)
 
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}(num_directions={self.num_directions}, dim={self.dim}, "

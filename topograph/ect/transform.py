@@ -11,7 +11,8 @@ import torch
 from torch import Tensor
 
 from topograph.ect._inputs import Complex, check_config, prepare
-from topograph.ect._kernel import check_backend, exact_ect, sigmoid_ect, use_numba
+from topograph.ect._kernel import check_backend, exact_ect, kernel_path, sigmoid_ect
+from topograph.ect.fit import check_height_range
 
 __all__ = ["ect", "thresholds", "simplex_groups"]
 
@@ -49,6 +50,7 @@ def ect(
     radius: float = 1.0,
     scale: float | None = None,
     normalize: bool = False,
+    validate: bool = True,
     backend: str = "auto",
 ) -> Tensor:
     """Euler characteristic transform, one image ``[resolution, T]`` per sample.
@@ -74,8 +76,15 @@ def ect(
             ``directions``. Equal to the dense formula to float precision, but never
             builds the ``[R, S, T]`` tensor (see :mod:`topograph.ect._kernel`).
         normalize: divide each sample's image by its own max absolute value.
-        backend: ``"auto"`` (numba kernels for CPU float32 / float64, torch
-            otherwise), ``"numba"`` or ``"torch"`` (the GPU path, also on the CPU).
+        validate: warn (:class:`~topograph.ect.fit.ECTRangeWarning`, once per call,
+            naming the largest height) when a vertex height falls outside
+            ``[-radius, radius]``: simplices above ``radius`` are never counted, so
+            the image would be silently truncated. Fit shapes first with
+            :func:`~topograph.ect.fit.fit_to_unit_ball`. The check costs one host
+            sync on CUDA; ``validate=False`` skips it.
+        backend: ``"auto"`` (numba kernels for CPU float32 / float64, Triton kernels
+            for CUDA float32 / float64 when Triton is installed, torch otherwise),
+            ``"numba"``, ``"triton"`` or ``"torch"`` (also on the CPU).
 
     Returns:
         ``[B, resolution, T]`` tensor (sample, threshold, direction), dtype of ``x``.
@@ -89,13 +98,17 @@ def ect(
     thr = thresholds(resolution, radius, device=cx.x.device, dtype=cx.x.dtype)
     if cx.x.shape[0] == 0:
         img = cx.x.new_zeros(cx.num_samples, resolution, cx.directions.shape[0])
-    elif scale is None:
-        with torch.no_grad():
-            hv = cx.x @ cx.directions.T
-            img = exact_ect(hv, simplex_groups(cx), thr, cx.num_samples, use_numba(backend, hv))
     else:
-        hv = cx.x @ cx.directions.T
-        img = sigmoid_ect(hv, simplex_groups(cx), thr, cx.num_samples, scale, radius, use_numba(backend, hv))
+        with torch.set_grad_enabled(scale is not None and torch.is_grad_enabled()):
+            hv = cx.x @ cx.directions.T
+        if validate:
+            check_height_range(hv, float(radius), cx.x, cx.directions)
+        if scale is None:
+            with torch.no_grad():
+                img = exact_ect(hv, simplex_groups(cx), thr, cx.num_samples, kernel_path(backend, hv))
+        else:
+            img = sigmoid_ect(hv, simplex_groups(cx), thr, cx.num_samples, scale, radius,
+                              kernel_path(backend, hv))
     if normalize:
         img = img / img.abs().amax(dim=(1, 2), keepdim=True).clamp_min(torch.finfo(img.dtype).tiny)
     return img

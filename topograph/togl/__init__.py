@@ -4,7 +4,7 @@ Names are resolved lazily (``from topograph.togl import GraphClassifier``).
 """
 from __future__ import annotations
 
-from topograph._lazy import lazy_getattr
+from topograph._lazy import lazy_dir, lazy_getattr
 
 _EXPORTS: dict[str, str] = {
     "TOGL": "topograph.togl.layer",
@@ -14,12 +14,14 @@ _EXPORTS: dict[str, str] = {
     "Gaussian": "topograph.togl.coordinates",
     "Line": "topograph.togl.coordinates",
     "RationalHat": "topograph.togl.coordinates",
-    "TrainConfig": "topograph.togl.train",
+    "TOGLTrainConfig": "topograph.togl.train",
+    "TrainConfig": "topograph.togl.train",  # deprecated name of TOGLTrainConfig
     "cross_validate": "topograph.togl.train",
     "train_fold": "topograph.togl.train",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(k for k in _EXPORTS if k != "TrainConfig")  # not the deprecated name
 
 
 __getattr__ = lazy_getattr(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, globals(), __all__)

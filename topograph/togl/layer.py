@@ -16,7 +16,7 @@ from topograph.core import (
 )
 from topograph.core._deprecation import keyword_only, renamed_kwargs
 from topograph.core.extended import ExtendedPersistence
-from topograph.core.validation import all_finite
+from topograph.core.validation import all_finite, check_matches_parameters
 from topograph.togl.coordinates import COORDINATE_FUNCTIONS, make_coordinate_function
 from topograph.togl.deepset import DeepSet, FiltrationwiseDeepSet, graph_pool
 
@@ -125,7 +125,7 @@ class TOGL(nn.Module):
         static: ablation without persistence: vertices get the pairs
             ``(f_v, f_v)`` and edges ``(w_e, w_e)`` (same embeddings and sizes).
         validate: raise a clear error on NaN / inf node features (one host sync).
-        backend: pairing backend of the core (``"auto"``, ``"numba"``, ``"torch"``).
+        backend: pairing backend of the core (``"auto"``, ``"numba"``, ``"triton"``).
         persistence: ``"ordinary"`` (default, the paper's sublevel persistence) or
             ``"extended"``: extended persistence
             (:func:`topograph.core.extended_persistence`), so every class dies at a
@@ -239,6 +239,7 @@ class TOGL(nn.Module):
                              f"{x.size(1)} features per node")
         if x.size(0) == 0:
             raise ValueError("TOGL got an empty batch (x has no rows)")
+        check_matches_parameters(x, self)
         if batch is not None and (batch.dim() != 1 or batch.numel() != x.size(0)):
             raise ValueError(f"batch vector must have one entry per node ({x.size(0)}), got "
                              f"shape {list(batch.shape)}")

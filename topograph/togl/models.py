@@ -14,6 +14,7 @@ from torch import Tensor, nn
 from torch_geometric.nn import GATConv, GCNConv, GINConv, global_add_pool, global_mean_pool
 
 from topograph.core._deprecation import keyword_only, renamed_kwargs
+from topograph.core.validation import check_matches_parameters
 from topograph.togl.layer import TOGL
 
 __all__ = ["GraphClassifier", "CONVS", "model_name"]
@@ -113,6 +114,7 @@ class GraphClassifier(nn.Module):
         if batch is None:
             batch = torch.zeros(x.size(0), dtype=torch.long, device=x.device)
             num_samples = 1
+        check_matches_parameters(x, self)
         h = self.embed(x)
         graph_feats = None
         for i in range(self.depth + 1):

@@ -13,15 +13,15 @@ tested equal to it (values and gradients) in ``tests/test_topoae_loss.py``.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import torch
 from numba import njit, prange
 from torch import Tensor
 
-from topograph.core.pairing import _kernels
-from topograph.core.pairing._kernels import PARALLEL_MIN_WORK, prim_sample, use_packed
+from topograph.core import kernels as _seam
+
+_kernels = _seam.numba_pairing()  # the core's Prim, threading layer set first
+prim_sample, use_packed = _kernels.prim_sample, _kernels.use_packed
 
 # reassociation lets LLVM vectorise the sums of squares (4x here); no NaN/inf
 # assumptions, so non-finite input still propagates to the caller's check
@@ -149,27 +149,9 @@ def _run_parallel(ax, kx, az, kz, x, z, fixed_x, fixed_z, tiny, huge, packed, ne
 
 
 def _flush_if_core_changed() -> bool:
-    """Drop this module's cached kernels when the core's Prim changed.
-
-    numba keys an on-disk cache entry on the defining file alone, but ``_problem``
-    and the drivers compile the core's ``prim_sample`` into themselves: after an
-    edit of ``core/pairing/_kernels.py`` (or a branch switch in an editable
-    install) they would run the old Prim. A stamp of that file next to numba's
-    cache detects this. Returns whether it flushed; never raises (no cache, a
-    read-only install: numba then recompiles or uses its own fallback).
-    """
-    try:
-        st = Path(_kernels.__file__).stat()
-        stamp = f"{st.st_mtime_ns}:{st.st_size}"
-        marker = Path(_run_serial._cache.cache_path) / "topograph_fused.core-stamp"
-        if marker.exists() and marker.read_text() == stamp:
-            return False
-        for fn in (_problem, _run_serial, _run_parallel):
-            fn._cache.flush()
-        marker.write_text(stamp)
-        return True
-    except Exception:  # pragma: no cover - best effort
-        return False
+    """Drop this module's cached kernels when the core's Prim changed (they compile
+    ``prim_sample`` into themselves; see :func:`topograph.core.kernels.refresh_numba_cache`)."""
+    return _seam.refresh_numba_cache((_run_serial, _problem, _run_parallel), _kernels, "topograph_fused")
 
 
 _flush_if_core_changed()
@@ -189,7 +171,7 @@ def signature_kernel(x: np.ndarray, z: np.ndarray, ax: np.ndarray, kx: int, az: 
     """
     B, n = z.shape[0], z.shape[1]
     tiny, huge = _LIMITS[x.dtype]
-    run = _run_parallel if B > 1 and B * n * n >= PARALLEL_MIN_WORK else _run_serial
+    run = _run_parallel if _seam.use_parallel(B, n * n) else _run_serial
     return run(ax, kx, az, kz, x, z, float(fixed_x), float(fixed_z), tiny, huge,
                use_packed(x.dtype, n), bool(need_gx))
 

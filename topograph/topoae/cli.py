@@ -3,19 +3,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from pathlib import Path
 
 import torch
 
+from topograph import shell
 from topograph.checkpoint import save_checkpoint
 from topograph.distributed import setup
+from topograph.topoae.plots import save_latent_plot
 from topograph.topoae.train import (
     DATASET_DEFAULTS,
     DATASETS,
     MODELS,
-    TrainConfig,
+    TopoAETrainConfig,
     model_state,
     run_experiment,
 )
@@ -28,7 +29,9 @@ EXAMPLES = """examples:
 
 writes <out>/latent.png (test embedding coloured by label), <out>/metrics.json
 (KL_0.01/0.1/1, trustworthiness, continuity, MRRE, RMSE, reconstruction MSE on
-the test split) and <out>/checkpoint.pt.
+the test split), <out>/metrics.jsonl (losses per epoch) and <out>/checkpoint.pt.
+With --tensorboard DIR the per-epoch losses also go to TensorBoard
+(tensorboard --logdir DIR).
 Spheres defaults follow the paper (batch 28, lr 2.73e-4, lambda 0.43)."""
 
 
@@ -46,72 +49,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patience", type=int, default=10, help="early-stopping patience in epochs (default: 10)")
     parser.add_argument("--seed", type=int, default=0, help="training seed (default: 0)")
     parser.add_argument("--data-seed", type=int, default=42, help="Spheres generation seed (default: 42)")
-    parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default: cpu)")
+    shell.add_device_argument(parser)
     parser.add_argument("--out", type=Path, default=Path("runs/topoae"), help="output folder (default: runs/topoae)")
     parser.add_argument("--threads", type=int, default=0,
                         help="torch CPU threads (default: torch's choice; 1 is often fastest for these "
                              "small models on a busy machine)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    shell.add_tensorboard_argument(parser)
 
 
-def _check(args: argparse.Namespace) -> None:
-    from topograph.cli import UserError
-
-    if args.threads < 0:
-        raise UserError("--threads must be >= 0")
-    for name in ("epochs", "batch_size", "patience"):
-        v = getattr(args, name)
-        if v is not None and v < (2 if name == "batch_size" else 1):
-            raise UserError(f"--{name.replace('_', '-')} must be at least {2 if name == 'batch_size' else 1}")
-    for name in ("lr", "lam", "weight_decay"):
-        v = getattr(args, name)
-        if v is not None and not math.isfinite(v):
-            raise UserError(f"--{name.replace('_', '-')} must be a finite number, got {v}")
-        if v is not None and (v < 0 or (name == "lr" and v == 0)):
-            raise UserError(f"--{name.replace('_', '-')} must be {'positive' if name == 'lr' else 'non-negative'}")
-    try:
-        dev = torch.device(args.device)
-    except RuntimeError as err:
-        raise UserError(f"bad --device {args.device!r}: {err}") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise UserError("--device cuda requested but CUDA is not available")
-
-
-def save_latent_plot(Z: torch.Tensor, y: torch.Tensor, path: Path, title: str) -> None:
-    """Scatter plot of a 2-D embedding coloured by label (first two coordinates)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    Z = Z.numpy()
-    fig, ax = plt.subplots(figsize=(5, 5), dpi=120)
-    sc = ax.scatter(Z[:, 0], Z[:, 1 if Z.shape[1] > 1 else 0], c=y.numpy(), cmap="tab20", s=4, alpha=0.8)
-    ax.set_title(title)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    fig.colorbar(sc, ax=ax, label="label", fraction=0.046)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+def _check(args: argparse.Namespace) -> torch.device:
+    """Every flag in range, before any data is loaded; returns the resolved device."""
+    shell.check_int(args, "threads", 0)
+    shell.check_int(args, "epochs", 1)
+    shell.check_int(args, "batch_size", 2)
+    shell.check_int(args, "patience", 1)
+    shell.check_float(args, "lr", 0.0, lo_open=True)
+    shell.check_float(args, "lam", 0.0)
+    shell.check_float(args, "weight_decay", 0.0)
+    shell.check_tensorboard(args)
+    return shell.check_device(args)
 
 
 def run(args: argparse.Namespace) -> int:
-    _check(args)
+    device = _check(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     d = DATASET_DEFAULTS[args.dataset]
-    cfg = TrainConfig(
+    cfg = TopoAETrainConfig(
         epochs=args.epochs, batch_size=args.batch_size or d["batch_size"], lr=args.lr or d["lr"],
-        weight_decay=args.weight_decay, patience=args.patience, seed=args.seed, device=args.device,
+        weight_decay=args.weight_decay, patience=args.patience, seed=args.seed, device=str(device),
         progress=not args.no_progress,
     )
     lam = d["lam"] if args.lam is None else args.lam
     args.out.mkdir(parents=True, exist_ok=True)
+    ctx = setup(device)
     start = time.perf_counter()
-    res = run_experiment(args.dataset, args.model, cfg, lam, data_seed=args.data_seed)
+    with shell.open_metrics_log(args.out / "metrics.jsonl", args, main=ctx.is_main) as log:
+        res = run_experiment(args.dataset, args.model, cfg, lam, data_seed=args.data_seed, log=log)
     seconds = time.perf_counter() - start
-    ctx = setup(args.device)
     if not ctx.is_main:  # under torchrun only rank 0 writes the outputs
         ctx.close()
         return 0

@@ -15,6 +15,15 @@ All measures compare the data ``X [n, D]`` with its embedding ``Z [n, m]``:
 Ranks are 1-based (the nearest other point has rank 1; ties by index). Rank
 matrices are built in row chunks, so memory is ``O(chunk * n)``: 10,000 points
 fit easily.
+
+Inputs and limits (every function): ``X`` ``[n, D]`` and ``Z`` ``[n, m]`` (or
+``[n, ...]``, flattened per point), torch tensors or numpy arrays, finite, same
+``n >= 3``; computed in float64 on the CPU, no gradient. The rank measures only
+use ``k < n / 2``: with the default ``ks = (10, 20, ..., 200)`` they need
+**n > 20** points (all of ``ks`` from n > 400); pass smaller ``ks`` for small
+sets, e.g. ``ks=(2, 5)``. Public import path: ``from topograph.topoae import
+quality_measures`` (also ``kl_divergences``, ``rank_measures``,
+``trustworthiness``, ``continuity``, ``distance_rmse``, ``reconstruction_mse``).
 """
 from __future__ import annotations
 
@@ -112,7 +121,12 @@ def rank_measures(X, Z, ks: Sequence[int] = DEFAULT_KS, chunk: int = 256) -> dic
     n = len(X)
     ks_t = torch.tensor([k for k in ks if 0 < k < n / 2], dtype=torch.long)
     if len(ks_t) == 0:
-        raise ValueError(f"no k in {list(ks)} satisfies 0 < k < n/2 = {n / 2}")
+        smallest = min((k for k in ks if k > 0), default=None)
+        need = f"more than {2 * smallest} points" if smallest else "a positive k"
+        raise ValueError(
+            f"the rank measures need k < n/2 for some k in ks={tuple(ks)}, i.e. {need}; "
+            f"got n={n} points. Evaluate on more points or pass smaller ks=, e.g. "
+            f"ks={tuple(k for k in (1, 2, 5) if k < n / 2) or (1,)}")
     kmax = int(ks_t.max())
     K = ks_t.view(1, 1, -1).double()
     l_pos = torch.arange(1, kmax + 1, dtype=torch.float64).view(1, -1, 1)  # neighbour position l
@@ -159,9 +173,28 @@ def reconstruction_mse(X, X_hat) -> float:
     return float((X - X_hat).pow(2).mean())
 
 
-def quality_measures(X, Z, X_hat=None, ks: Sequence[int] = DEFAULT_KS,
+def quality_measures(X: Tensor | np.ndarray, Z: Tensor | np.ndarray,
+                     X_hat: Tensor | np.ndarray | None = None, ks: Sequence[int] = DEFAULT_KS,
                      sigmas: Sequence[float] = DEFAULT_SIGMAS) -> dict[str, float]:
-    """Every measure in one dict (rank measures averaged over ``ks``)."""
+    """Every measure in one dict (rank measures averaged over the usable ``ks``).
+
+    Args:
+        X: ``[n, D]`` data (tensor or array; extra dims are flattened per point).
+        Z: ``[n, m]`` embedding of the same ``n`` points.
+        X_hat: optional ``[n, D]`` reconstruction; adds ``recon_mse``.
+        ks: neighbourhood sizes of the rank measures; only ``k < n / 2`` are
+            used, so the default ``(10, ..., 200)`` needs ``n > 20`` (a clear
+            ``ValueError`` below that: pass smaller ``ks``).
+        sigmas: density bandwidths of the KL measures (distances are divided by
+            each space's maximum first).
+
+    Returns:
+        ``{"kl_0.01", "kl_0.1", "kl_1", "trustworthiness", "continuity",
+        "mrre_zx", "mrre_xz", "rmse"[, "recon_mse"]}`` as floats. Trustworthiness
+        equals ``sklearn.manifold.trustworthiness``; lower is better for KL,
+        MRRE, RMSE and MSE, higher for trustworthiness and continuity. Float64,
+        CPU, no gradient: an evaluation tool, not a loss.
+    """
     out = kl_divergences(X, Z, sigmas)
     ranks = rank_measures(X, Z, ks)
     for key in ("trustworthiness", "continuity", "mrre_zx", "mrre_xz"):

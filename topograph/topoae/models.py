@@ -6,6 +6,7 @@ from typing import Callable, Sequence
 
 from torch import Tensor, nn
 
+from topograph.core.validation import check_matches_parameters
 from topograph.topoae.loss import TopologicalSignatureLoss
 
 
@@ -45,6 +46,7 @@ class MLPAutoencoder(nn.Module):
         return self.decoder(z)
 
     def forward(self, x: Tensor) -> Tensor:
+        check_matches_parameters(x, self)
         return self.decoder(self.encoder(x))
 
 
@@ -96,6 +98,7 @@ class TopologicallyRegularizedAutoencoder(nn.Module):
         return self.decoder(z)
 
     def forward(self, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        check_matches_parameters(x, self)
         z = self.encoder(x)
         x_hat = self.decoder(z)
         target = x if x_hat.shape == x.shape else x.reshape(x_hat.shape)

@@ -1,17 +1,16 @@
 """Training and evaluation of (topologically regularised) autoencoders and PCA."""
 from __future__ import annotations
 
-import copy
-import math
-import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
-from topograph.distributed import DistContext, setup
+from topograph.distributed import DistContext
+from topograph.core._deprecation import warn_renamed
+from topograph.training import MetricsLog, Trainer
+from topograph.training import TrainConfig as _BaseTrainConfig
 from topograph.topoae.metrics import quality_measures
 from topograph.topoae.models import (
     LinearAutoencoder,
@@ -31,17 +30,23 @@ DATASET_DEFAULTS = {
 
 
 @dataclass
-class TrainConfig:
-    """Optimisation settings (Adam with weight decay, early stopping on validation loss)."""
+class TopoAETrainConfig(_BaseTrainConfig):
+    """Optimisation settings (Adam with weight decay, early stopping on the validation
+    loss); the defaults are the paper's best Spheres run. See
+    :class:`topograph.training.TrainConfig` for the fields."""
 
     epochs: int = 100
     batch_size: int = 28
     lr: float = 2.73e-4
     weight_decay: float = 1e-5
-    patience: int = 10
-    seed: int = 0
-    device: str = "cpu"
-    progress: bool = True
+    patience: int | None = 10
+
+
+def __getattr__(name: str):
+    if name == "TrainConfig":  # the pre-0.x name, kept for one release
+        warn_renamed("topograph.topoae.train.TrainConfig", "topograph.topoae.train.TopoAETrainConfig")
+        return TopoAETrainConfig
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -94,7 +99,7 @@ def _batches(n: int, batch_size: int, generator: torch.Generator | None) -> list
     return out
 
 
-def _epoch(model: nn.Module, X: Tensor, cfg: TrainConfig, opt: torch.optim.Optimizer | None,
+def _epoch(model: nn.Module, X: Tensor, cfg: TopoAETrainConfig, opt: torch.optim.Optimizer | None,
            generator: torch.Generator | None, ctx: DistContext | None = None) -> float:
     ctx = ctx or DistContext()
     total, count = 0.0, 0
@@ -113,11 +118,14 @@ def _epoch(model: nn.Module, X: Tensor, cfg: TrainConfig, opt: torch.optim.Optim
     return ctx.mean(total / max(count, 1))
 
 
-def train_autoencoder(model: nn.Module, X_train: Tensor, X_val: Tensor | None, cfg: TrainConfig) -> History:
+def train_autoencoder(model: nn.Module, X_train: Tensor, X_val: Tensor | None, cfg: TopoAETrainConfig,
+                      *, log: MetricsLog | None = None) -> History:
     """Train ``model`` (returns ``(loss, parts)`` from ``model(x)``) and keep its best state.
 
-    Early stopping: stops after ``cfg.patience`` epochs without a lower validation
-    loss, then restores the best weights (the last ones without validation data).
+    Runs the shared :class:`topograph.training.Trainer`. Early stopping: stops after
+    ``cfg.patience`` epochs without a lower validation loss, then restores the best
+    weights (the last ones without validation data). ``log`` receives
+    ``train_loss`` / ``val_loss`` per epoch.
 
     Under ``torchrun`` every rank trains a DDP replica on its own share of the
     batches (the topological term is computed per rank on its own mini-batch);
@@ -125,39 +133,24 @@ def train_autoencoder(model: nn.Module, X_train: Tensor, X_val: Tensor | None, c
     """
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
-    ctx = setup(cfg.device)
-    device = ctx.device
-    module = model
-    model = ctx.wrap(model)
-    X_train = X_train.to(device)
-    X_val = X_val.to(device) if X_val is not None and len(X_val) >= 2 else None
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    hist, best, best_state, waited = History(), math.inf, None, 0
-    start = time.perf_counter()
-    bar = tqdm(range(cfg.epochs), desc="epochs", disable=not cfg.progress, leave=False)
-    for epoch in bar:
-        model.train()
-        hist.train_loss.append(_epoch(model, X_train, cfg, opt, gen, ctx))
-        if X_val is None:
-            continue
-        model.eval()
+    trainer = Trainer(model, cfg, log=log)
+    X_train = trainer.put(X_train)
+    X_val = trainer.put(X_val) if X_val is not None and len(X_val) >= 2 else None
+    opt = torch.optim.Adam(trainer.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+    def train_epoch(epoch: int) -> dict[str, float]:
+        return {"train_loss": _epoch(trainer.model, X_train, cfg, opt, gen, trainer.ctx)}
+
+    def validate(epoch: int) -> dict[str, float]:
         # fixed random batches: the splits are sorted by label, so in-order batches would
         # each hold one sphere and give a meaningless topological term
-        val = _epoch(model, X_val, cfg, None, torch.Generator().manual_seed(cfg.seed), ctx)
-        hist.val_loss.append(val)
-        bar.set_postfix(train=f"{hist.train_loss[-1]:.4g}", val=f"{val:.4g}")
-        if val < best:
-            best, waited, hist.best_epoch = val, 0, epoch
-            best_state = copy.deepcopy(module.state_dict())
-        else:
-            waited += 1
-            if waited >= cfg.patience:
-                break
-    if best_state is not None:
-        module.load_state_dict(best_state)
-    hist.seconds = time.perf_counter() - start
-    module.eval()
-    return hist
+        val_gen = torch.Generator().manual_seed(cfg.seed)
+        return {"val_loss": _epoch(trainer.model, X_val, cfg, None, val_gen, trainer.ctx)}
+
+    run = trainer.run(train_epoch, validate if X_val is not None else None, desc="epochs")
+    model.eval()
+    return History(train_loss=run.series("train_loss"), val_loss=run.series("val_loss"),
+                   best_epoch=run.best_epoch, seconds=run.seconds)
 
 
 @torch.no_grad()
@@ -184,8 +177,9 @@ def fit_pca(X_train: Tensor, X_eval: Tensor, dim: int = 2, seed: int = 0):
     return torch.from_numpy(np.asarray(Z, dtype=np.float32)), torch.from_numpy(np.asarray(X_hat, dtype=np.float32)), pca
 
 
-def run_experiment(dataset: str, kind: str, cfg: TrainConfig, lam: float,
-                   splits: dict | None = None, data_seed: int = 42) -> dict:
+def run_experiment(dataset: str, kind: str, cfg: TopoAETrainConfig, lam: float,
+                   splits: dict | None = None, data_seed: int = 42, *,
+                   log: MetricsLog | None = None) -> dict:
     """Train (or fit) one model and evaluate it on the test split.
 
     Returns a dict with ``metrics``, ``Z``, ``y`` (test), ``model`` (or the PCA
@@ -199,7 +193,7 @@ def run_experiment(dataset: str, kind: str, cfg: TrainConfig, lam: float,
     else:
         torch.manual_seed(cfg.seed)
         model = build_model(kind, Xtr[0].numel(), lam, dataset)
-        hist = train_autoencoder(model, Xtr, Xva, cfg)
+        hist = train_autoencoder(model, Xtr, Xva, cfg, log=log)
         Z, X_hat = embed(model, Xte)
     metrics = quality_measures(Xte, Z, X_hat)
     return {"metrics": metrics, "Z": Z, "y": yte, "model": model, "history": hist,
@@ -234,25 +228,42 @@ def model_state(kind: str, model) -> dict[str, Tensor]:
     return {k: v.detach().cpu() for k, v in model.state_dict().items()}
 
 
+def _config_schema() -> dict:
+    from topograph.checkpoint import is_choice, is_int, is_number
+
+    return {"model": (is_choice(*MODELS), f"one of {', '.join(MODELS)}"),
+            "dataset": (is_choice(*DATASETS), f"one of {', '.join(DATASETS)}"),
+            "input_dim": (is_int(1), "an integer >= 1"),
+            "lam": (is_number(0.0), "a finite number >= 0")}
+
+
 def load_model(path, device: str | torch.device = "cpu") -> nn.Module:
     """Rebuilds the model of a ``topograph topoae`` checkpoint, in eval mode.
 
     Autoencoders come back as :class:`TopologicallyRegularizedAutoencoder` (with
     ``encode`` / ``decode``), PCA as a :class:`PCAProjection` with the same methods.
-    Raises :class:`topograph.checkpoint.CheckpointError` for a missing, corrupted or
-    foreign file.
+    Raises :class:`topograph.checkpoint.CheckpointError` for a missing, corrupted,
+    inconsistent (config fields, tensor shapes) or foreign file.
     """
-    from topograph.checkpoint import CheckpointError, load_checkpoint
+    from topograph.checkpoint import CheckpointError, check_config, check_tensor, load_checkpoint
+    from topograph.devices import resolve_device
 
     ckpt = load_checkpoint(path, kind="topoae", map_location="cpu")
     cfg, state = ckpt["config"], ckpt["state_dict"]
-    try:
-        kind = cfg["model"]
-        if kind == "pca":
-            model: nn.Module = PCAProjection(state["pca_components"], state["pca_mean"])
-        else:
-            model = build_model(kind, int(cfg["input_dim"]), float(cfg["lam"]), cfg["dataset"])
+    check_config(path, cfg, _config_schema())
+    dim = cfg["input_dim"]
+    if cfg["model"] == "pca":
+        components = check_tensor(path, "pca_components", state.get("pca_components"), (None, dim))
+        mean = check_tensor(path, "pca_mean", state.get("pca_mean"), (dim,))
+        if len(components) < 1:
+            raise CheckpointError(f"{path}: 'pca_components' has no rows")
+        model: nn.Module = PCAProjection(components, mean)
+    else:
+        try:
+            model = build_model(cfg["model"], dim, float(cfg["lam"]), cfg["dataset"])
             model.load_state_dict(state)
-    except (KeyError, RuntimeError, ValueError) as err:
-        raise CheckpointError(f"{path}: cannot rebuild the model from this checkpoint ({err})") from None
-    return model.to(device).eval()
+        except (KeyError, RuntimeError, ValueError) as err:
+            reason = str(err).strip().splitlines()[0]
+            raise CheckpointError(f"{path}: the tensors do not fit the model of its config "
+                                  f"({reason})") from None
+    return model.to(resolve_device(device)).eval()

@@ -206,13 +206,10 @@ def _prim_parallel(data, out, far, kind, packed):
         prim_sample(data[b], out[b], far[b], kind, packed)
 
 
-# Waking the thread pool costs tens of microseconds (milliseconds on a loaded
-# machine): only worth it for enough work.
-PARALLEL_MIN_WORK = 1 << 20
+# The serial / parallel decision is the kernel seam's (one threshold for every driver).
+from topograph.core.kernels import PARALLEL_MIN_WORK, use_parallel  # noqa: E402,F401
 
-
-def _use_parallel(batch: int, work_per_item: int) -> bool:
-    return batch > 1 and batch * work_per_item >= PARALLEL_MIN_WORK
+_use_parallel = use_parallel
 
 
 def run_prim(data: np.ndarray, kind: int, work: int) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ import torch
 from torch import Tensor
 
 from topograph.core._deprecation import keyword_only
+from topograph.core.kernels import numba_pairing, resolve, triton_kernels
 from topograph.core.validation import check_float, check_has_data
 
 
@@ -43,17 +44,15 @@ def rips_pairs(dist: Tensor, *, backend: str = "auto") -> Tensor:
         raise ValueError(f"dist must be [n, n] or [B, n, n], got {list(dist.shape)}")
     single = dist.dim() == 2
     d = dist.detach().unsqueeze(0) if single else dist.detach()
-    if backend == "auto":
-        backend = "numba" if d.device.type == "cpu" else "torch"
+    kind = resolve(backend, d.device, extra=("torch",))
     with torch.no_grad():
-        if backend == "numba":
-            from topograph.core.pairing._kernels import prim_kernel  # numba loads lazily
-
-            out = torch.from_numpy(prim_kernel(np.ascontiguousarray(_kernel_dtype(d).numpy()))[0])
-        elif backend == "torch":
-            out = _boruvka(d)
+        if kind == "numba":  # CPU kernel; other devices: one round trip
+            host = np.ascontiguousarray(_kernel_dtype(d).cpu().numpy())
+            out = torch.from_numpy(numba_pairing().prim_kernel(host)[0]).to(d.device)
+        elif kind == "triton":
+            out = triton_kernels("rips").prim(d, from_points=False)[0]
         else:
-            raise ValueError(f"unknown backend {backend!r}; use 'auto', 'numba' or 'torch'")
+            out = _boruvka(d)
     return out[0] if single else out
 
 
@@ -91,8 +90,7 @@ def prim_operand(points: Tensor) -> tuple[np.ndarray, int]:
 def mst_numba(points: Tensor) -> tuple[np.ndarray, np.ndarray]:
     """CPU fast path of :func:`rips_pairs_from_points`: MST edges ``[B, n-1, 2]`` and
     farthest pairs ``[B, 2]`` of ``points [B, n, d]`` as int64 numpy arrays."""
-    from topograph.core.pairing._kernels import run_prim
-
+    run_prim = numba_pairing().run_prim
     data, kind = prim_operand(points)
     n, d = points.shape[-2], points.shape[-1]
     return run_prim(data, kind, n * n * (max(d, 1) if kind == 2 else 1))
@@ -114,19 +112,18 @@ def rips_pairs_from_points(points: Tensor, *, backend: str = "auto",
     check_has_data(points=points)
     if points.dim() != 3:
         raise ValueError(f"points must be [B, n, d], got {list(points.shape)}")
-    if backend == "auto":
-        backend = "numba" if points.device.type == "cpu" else "torch"
+    kind = resolve(backend, points.device, extra=("torch",))
     with torch.no_grad():
-        if backend == "numba":
-            edges, far = mst_numba(points)
-            edges, far = torch.from_numpy(edges), torch.from_numpy(far)
-        elif backend == "torch":
+        if kind == "numba":  # CPU kernel; other devices: one round trip
+            edges, far = mst_numba(points.detach().cpu())
+            edges, far = torch.from_numpy(edges).to(points.device), torch.from_numpy(far).to(points.device)
+        elif kind == "triton":
+            edges, far = triton_kernels("rips").prim(points.detach(), from_points=True)
+        else:
             from topograph.core.filtration import pairwise_distances
 
             d = pairwise_distances(points.detach())
             edges, far = _boruvka(d), farthest_pair(d)
-        else:
-            raise ValueError(f"unknown backend {backend!r}; use 'auto', 'numba' or 'torch'")
     return (edges, far) if return_farthest else edges
 
 
