@@ -122,7 +122,9 @@ def graph_persistence(
             values (``torch.maximum``: the gradient then goes to that vertex).
         validate: check inputs (finite values, shapes, equal directions, validity).
             ``validate=False`` skips the checks (and the ``"raise"`` test).
-        backend: ``"auto"`` (numba on CPU, torch elsewhere), ``"numba"`` or ``"torch"``.
+        backend: ``"auto"`` (numba for CPU tensors, Triton for CUDA tensors),
+            ``"numba"`` or ``"triton"`` (see :func:`topograph.core.kernels.resolve`); both
+            kernels follow the same contract and give identical pairings.
 
     Returns:
         :class:`~topograph.core.GraphPersistence`: ``dim0`` one row per vertex (birth
