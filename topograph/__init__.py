@@ -36,11 +36,12 @@ __all__ = [
     "ect",
     "nn",
     "data",
+    "diagrams",
     "__version__",
 ]
 
 
-_SUBMODULES = ("ect", "nn", "data", "topoae", "togl", "plotting", "core")
+_SUBMODULES = ("ect", "nn", "data", "diagrams", "topoae", "togl", "plotting", "core")
 
 
 def __getattr__(name: str) -> Any:

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from topograph.core.complex import GraphBatch
-from topograph.core.diagram import Diagram, Essential, apply_essential
+from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential_births
 from topograph.core.pairing.graph import pair_graphs
 
 
@@ -33,13 +33,14 @@ def group_max(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
 
 
 def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: str,
-                   edge_vals: Tensor | None = None, edge_source: Tensor | None = None
-                   ) -> tuple[Diagram, Diagram]:
+                   edge_vals: Tensor | None = None, edge_source: Tensor | None = None,
+                   validate: bool = True) -> tuple[Diagram, Diagram]:
     """Dimension 0 and 1 diagrams of ``vals [N, k]`` on the canonical complex ``cx``.
 
     ``edge_vals [E, k]`` (aligned with ``cx.edge_index``) gives an edge filtration;
     ``edge_source [E]`` is the caller's column each canonical edge was read from
     (stored as the death / birth index of the edge rows). ``None``: lower-star.
+    ``validate``: a float ``essential`` cap may not precede an essential birth.
     """
     n, k = vals.shape
     pairing = pair_graphs(vals, cx.edge_index, cx.edge_batch, n, backend=backend,
@@ -69,13 +70,20 @@ def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: 
                 emax = group_max(edge_vals, cx.edge_batch, cx.num_samples)
                 has_edges = torch.bincount(cx.edge_batch, minlength=cx.num_samples) > 0
                 gmax = torch.where(has_edges[:, None], torch.maximum(gmax, emax), gmax)
-    death0 = apply_essential(death0, ess0, essential, gmax[cx.batch] if need_max else None)
+    # index_select, not gmax[...]: the backward of advanced indexing (index_put with
+    # accumulate) sums in a thread-dependent order on the CPU; index_add does not
+    death0 = apply_essential(death0, ess0, essential,
+                             gmax.index_select(0, cx.batch) if need_max else None)
+    if validate:
+        check_essential_births(essential, vals, ess0)
     dim0 = Diagram(0, vals, death0, ess0, cx.batch, birth_vertex, death_index,
                    cx.num_samples, essential)
     ce = pairing.cycle_edges  # [C, k]
     ess1 = torch.ones_like(ce, dtype=torch.bool)
+    if validate:
+        check_essential_births(essential, birth1, ess1)
     death1 = apply_essential(birth1, ess1, essential,
-                             gmax[pairing.cycle_batch] if need_max else None)
+                             gmax.index_select(0, pairing.cycle_batch) if need_max else None)
     dim1 = Diagram(1, birth1, death1, ess1, pairing.cycle_batch, birth1_index,
                    torch.full_like(ce, -1), cx.num_samples, essential)
     return dim0, dim1

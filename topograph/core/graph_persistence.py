@@ -180,5 +180,6 @@ def graph_persistence(
         ec = torch.maximum(ec, torch.maximum(vals[u], vals[v]))
     elif validate:
         _check_valid(vals.detach(), ec.detach(), cx, source)
-    dim0, dim1 = graph_diagrams(vals, cx, essential_death, backend, ec, source)
+    dim0, dim1 = graph_diagrams(vals, cx, essential_death, backend, ec, source,
+                                validate=validate)
     return GraphPersistence(dim0, dim1, cx)

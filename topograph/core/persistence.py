@@ -13,7 +13,13 @@ from torch import Tensor
 from topograph.core._deprecation import keyword_only, renamed_kwargs
 from topograph.core._graph_diagrams import graph_diagrams, group_max
 from topograph.core.complex import GraphBatch
-from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
+from topograph.core.diagram import (
+    Diagram,
+    Essential,
+    apply_essential,
+    check_essential,
+    check_essential_births,
+)
 from topograph.core.filtration import edge_lengths, pairwise_distances
 from topograph.core.kernels import resolve
 from topograph.core.pairing.rips import (
@@ -152,7 +158,7 @@ def lower_star_persistence(
                          "this complex has triangles, which would change dimension 1")
     if validate:
         check_finite(vals, "values")
-    dim0, dim1 = graph_diagrams(vals, cx, essential_death, backend)
+    dim0, dim1 = graph_diagrams(vals, cx, essential_death, backend, validate=validate)
     return GraphPersistence(dim0, dim1, cx)
 
 
@@ -231,8 +237,8 @@ def rips_persistence(
         # The full distance matrix is only needed for dimension 1, the "max" convention,
         # or the torch backend; numba and Triton run Prim on the coordinates.
         if max_dim >= 1 or resolve(backend, pts.device, extra=("torch",)) == "torch":
-            with torch.no_grad():
-                dist = pairwise_distances(pts.detach())
+            with torch.no_grad():  # dimension 1 (giotto-ph, CPU-bound anyway) gets exact distances
+                dist = pairwise_distances(pts.detach(), exact=True if max_dim >= 1 else None)
             if validate and not all_finite(dist):
                 raise ValueError(f"pairwise distances overflow {points.dtype}: the coordinates are "
                                  "too large, rescale the points or use float64")
@@ -271,6 +277,7 @@ def rips_persistence(
         if far is None:
             far = farthest_pair(dist)
         smax = _gather_lengths(pts, dist, far[:, None, :]).expand(B, n)
+    check_essential_births(essential_death, deaths.new_zeros(()), ess.new_ones(()))  # births are 0
     deaths = apply_essential(deaths, ess, essential_death, smax)
     births = torch.zeros_like(deaths)
     batch = torch.arange(B, device=device).repeat_interleave(n)
@@ -291,6 +298,10 @@ def rips_persistence(
         keep = torch.arange(m, device=device)[None, :] < sizes[:, None]
         b1 = _gather_lengths(pts, dist, be)[keep][:, None]
         d1 = _gather_lengths(pts, dist, de)[keep][:, None]
+        # giotto-ph paired the rounded matrix (birth <= death there); lengths gathered from
+        # the coordinates may differ from it by an ulp at a near-tie: never let a death
+        # precede its birth (the pair then has zero persistence)
+        d1 = torch.maximum(d1, b1)
         dim1 = Diagram(1, b1, d1, torch.zeros_like(b1, dtype=torch.bool),
                        torch.arange(B, device=device).repeat_interleave(sizes),
                        (be[..., 0] * n + be[..., 1])[keep][:, None],

@@ -14,7 +14,13 @@ import torch
 from torch import Tensor
 
 from topograph.core.complex import canonical_edges, canonical_faces
-from topograph.core.validation import check_index_layout
+from topograph.core.validation import (
+    check_allocation,
+    check_dense,
+    check_float,
+    check_index_layout,
+    check_num_samples,
+)
 
 
 class Complex(NamedTuple):
@@ -71,6 +77,10 @@ def prepare(
     """Check all inputs and return the cleaned complex (edges closed under faces)."""
     x = _check_tensor("x", x)
     directions = _check_tensor("directions", directions)
+    if x.dtype.is_floating_point:  # sparse layouts, float8: a clear TypeError
+        check_float(x, "x")
+    if directions.dtype.is_floating_point:
+        check_float(directions, "directions")
     if not x.dtype.is_floating_point:
         raise TypeError(f"x must be a floating point tensor of coordinates, got dtype {x.dtype}; use x.float()")
     if x.dim() != 2:
@@ -93,6 +103,7 @@ def prepare(
     tri = _check_index("faces", faces, 3, device)
     if batch is not None:
         batch = _check_tensor("batch", batch)
+        check_dense(batch, "batch")
         if batch.dtype.is_floating_point or batch.dtype == torch.bool or batch.dim() != 1:
             raise TypeError(f"batch must be a 1-D integer tensor of sample ids, got {batch.dtype} {tuple(batch.shape)}")
         if batch.shape[0] != n:
@@ -105,6 +116,8 @@ def prepare(
                          "move the inputs to the cpu or a cuda device")
     if num_samples is not None and (isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1):
         raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
+    if num_samples is not None:
+        check_num_samples(num_samples, n)
 
     # one host sync for all value checks
     names, flags = [], []
@@ -145,3 +158,13 @@ def prepare(
     if edges is None:
         edges = torch.zeros(2, 0, dtype=torch.long, device=device)
     return Complex(x, directions, canonical_edges(edges, n, tri), tri, batch, num_samples)
+
+
+def check_image_size(num_samples: int, resolution: int, num_dirs: int, dtype: torch.dtype,
+                     device: torch.device) -> None:
+    """Refuse an ECT whose buffers (the image, the histogram or the sigmoid table, the
+    thresholds) would exceed the device's memory, before allocating any of them."""
+    itemsize = torch.empty((), dtype=dtype).element_size()
+    nbytes = 3 * num_samples * num_dirs * (resolution + 1) * itemsize + 16 * resolution
+    check_allocation(nbytes, f"an ECT of {num_samples} samples x resolution={resolution} "
+                             f"thresholds x {num_dirs} directions", device)

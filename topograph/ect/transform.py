@@ -10,7 +10,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from topograph.ect._inputs import Complex, check_config, prepare
+from topograph.core.validation import check_allocation
+from topograph.ect._inputs import Complex, check_config, check_image_size, prepare
 from topograph.ect._kernel import check_backend, exact_ect, kernel_path, sigmoid_ect
 from topograph.ect.fit import check_height_range
 
@@ -18,9 +19,21 @@ __all__ = ["ect", "thresholds", "simplex_groups"]
 
 
 def thresholds(resolution: int, radius: float = 1.0, *, device=None, dtype=None) -> Tensor:
-    """The ``resolution`` thresholds evenly spaced in ``[-radius, radius]`` (both ends included)."""
+    """The ``resolution`` thresholds evenly spaced in ``[-radius, radius]`` (both ends included).
+
+    Exactly symmetric: ``t[R - 1 - r] == -t[r]``, the ends are exactly ``+-radius`` and,
+    for odd ``resolution``, the middle threshold is exactly 0 (``torch.linspace`` puts
+    it at about -3e-8 in float32, so a vertex at height 0 would be counted one row
+    late). Each ``t_r = (2r - (R - 1)) / (R - 1) * radius`` is computed in float64
+    from an exact integer numerator, then converted to ``dtype``: every rounding
+    step is symmetric under negation.
+    """
     check_config(resolution, radius, None)
-    return torch.linspace(-float(radius), float(radius), resolution, device=device, dtype=dtype)
+    check_allocation(16 * resolution, f"resolution={resolution} thresholds",
+                     torch.device(device) if device is not None else torch.device("cpu"))
+    num = 2 * torch.arange(resolution, dtype=torch.float64) - (resolution - 1)
+    t = num / (resolution - 1) * float(radius)  # ends: exactly +-1 times radius
+    return t.to(device=device, dtype=dtype if dtype is not None else torch.get_default_dtype())
 
 
 def simplex_groups(cx: Complex) -> list[tuple[Tensor, Tensor, float]]:
@@ -92,6 +105,7 @@ def ect(
     check_config(resolution, radius, scale)
     check_backend(backend)
     cx = prepare(x, directions, edge_index, faces, batch, num_samples)
+    check_image_size(cx.num_samples, resolution, cx.directions.shape[0], cx.x.dtype, cx.x.device)
     if 2.0 * float(radius) > torch.finfo(cx.x.dtype).max:
         raise ValueError(f"radius={radius!r} is too large for {cx.x.dtype}: the threshold range "
                          "[-radius, radius] overflows; rescale the shapes or use float64")

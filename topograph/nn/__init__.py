@@ -8,6 +8,8 @@ _EXPORTS = {
     "TOGL": "topograph.togl.layer",
     "ECTLayer": "topograph.ect.layer",
     "DirectionPooling": "topograph.ect.pooling",
+    "DiagramMatchingLoss": "topograph.diagrams.losses",
+    "PersistenceShapingLoss": "topograph.diagrams.losses",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -16,7 +16,7 @@ from topograph.core import (
 )
 from topograph.core._deprecation import keyword_only, renamed_kwargs
 from topograph.core.extended import ExtendedPersistence
-from topograph.core.validation import all_finite, check_matches_parameters
+from topograph.core.validation import all_finite, check_float, check_matches_parameters
 from topograph.togl.coordinates import COORDINATE_FUNCTIONS, make_coordinate_function
 from topograph.togl.deepset import DeepSet, FiltrationwiseDeepSet, graph_pool
 
@@ -231,6 +231,7 @@ class TOGL(nn.Module):
         if not torch.is_floating_point(x):
             raise TypeError(f"TOGL expects floating point node features, got dtype {x.dtype}; "
                             "use x.float()")
+        check_float(x, "x")  # sparse layouts, float8: a clear TypeError
         if x.device.type == "meta":
             raise ValueError("x is on the meta device, which holds no data; move it to the cpu "
                              "or a cuda device")

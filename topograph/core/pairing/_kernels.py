@@ -85,10 +85,20 @@ def use_packed(dtype: np.dtype, n: int) -> bool:
     return dtype == np.float32 and n <= PACKED_MAX_N
 
 
+# A Gram-form squared distance |x|^2 + |y|^2 - 2 <x, y> carries an error of a few
+# units of rounding of |x|^2 + |y|^2. Where it falls below GRAM_REFINE times that
+# sum, cancellation has eaten more than 2 bits, and the row entry is recomputed from
+# the coordinate differences (exact up to the rounding of the distance itself).
+# With centred clouds this is rare (close pairs only) and costs d flops per entry.
+GRAM_REFINE = 0.25
+
+
 @njit(cache=True, inline="always")
 def _row(kind, a, aux, m, drow):
     """Row ``m`` of squared distances: ``a``'s own row (kind 0, a matrix), or computed
-    into ``drow`` from a Gram matrix ``a`` and its diagonal ``aux`` (kind 1), or from
+    into ``drow`` from a Gram matrix and its diagonal ``aux`` (kind 1: ``a = [G | X]``,
+    ``[n, n + d]``, the Gram matrix of the coordinates ``X``, which are appended so
+    that entries that cancel are recomputed from them; ``d`` may be 0), or from
     coordinates stored by column ``aux [d, n]`` (kind 2)."""
     if kind == 0:
         return a[m]
@@ -97,8 +107,28 @@ def _row(kind, a, aux, m, drow):
         s = aux[0, m]
         g = a[m]
         sq = aux[0]
-        for j in range(n):
-            drow[j] = s + sq[j] - 2 * g[j]
+        if a.shape[1] == n:
+            for j in range(n):
+                drow[j] = s + sq[j] - 2 * g[j]
+        else:
+            # count the cancelling entries in the same vectorised pass: the scalar fix-up
+            # runs only for rows that have one besides the diagonal (which always cancels)
+            cnt = 0
+            for j in range(n):
+                t = sq[j] + s
+                v = t - 2 * g[j]
+                drow[j] = v
+                cnt += v < GRAM_REFINE * t
+            self_cancels = drow[m] < GRAM_REFINE * (s + s)
+            drow[m] = 0
+            if cnt > self_cancels:
+                for j in range(n):
+                    if j != m and drow[j] < GRAM_REFINE * (s + sq[j]):
+                        acc = drow[j] * 0
+                        for c in range(n, a.shape[1]):
+                            diff = a[j, c] - a[m, c]
+                            acc += diff * diff
+                        drow[j] = acc
         return drow
     drow[:] = 0
     for c in range(aux.shape[0]):
@@ -173,7 +203,7 @@ def _prim_exact(kind, a, aux, out, far):
 def prim_sample(a, out, far, kind, packed):
     """Prim on one sample ``a``: writes its MST edges ``out [n-1, 2]`` and farthest pair
     ``far [2]``. ``kind`` 0: ``a`` is a distance matrix ``[n, n]``; 1: a Gram matrix
-    ``x x^T``; 2: points ``[n, d]`` (squared distances computed a row at a time:
+    ``x x^T`` followed by the coordinates ``x`` (``[n, n + d]``, see :func:`_row`); 2: points ``[n, d]`` (squared distances computed a row at a time:
     O(n) memory, faster than a scratch matrix). ``packed`` (float32 only) selects
     the vectorised scan. Callable from other numba kernels (the TopoAE loss pairs
     and differentiates in one call)."""
