@@ -160,6 +160,7 @@ E2 = torch.tensor([[0, 1], [1, 2]])
     ((torch.zeros(3), torch.ones(2), E2), {"invalid_edges": "fix"}, ValueError, "'raise' or"),
     ((torch.zeros(3), torch.ones(2, dtype=torch.long), E2), {}, TypeError, "floating"),
     ((torch.zeros(3), torch.ones(2), E2[0]), {}, ValueError, r"shape \[2, E\]"),
+    ((torch.zeros(3), torch.ones(2), E2), {"essential_death": -1.0}, ValueError, "below the birth"),
 ])
 def test_bad_input_gives_clear_errors(args, kwargs, err, match):
     if err is None:
