@@ -179,8 +179,12 @@ def persistence_landscape(
     half = (pad.points[..., 1] - pad.points[..., 0]) / 2
     # Which point gives each value: computed without gradient (numba), then gathered.
     configure_threading()
-    idx = landscape_indices(mid.detach().cpu().double().numpy(), half.detach().cpu().double().numpy(),
-                            pad.mask.sum(1).cpu().numpy(), xs.detach().cpu().double().numpy(), K)
+    idx, val = landscape_indices(mid.detach().cpu().double().numpy(),
+                                 half.detach().cpu().double().numpy(),
+                                 pad.mask.sum(1).cpu().numpy(), xs.detach().cpu().double().numpy(), K)
+    if not (torch.is_grad_enabled() and pad.points.requires_grad) and mid.dtype == torch.float64:
+        # No gradient needed: the kernel's values (same float operations as the gather below).
+        return torch.from_numpy(val).to(mid.device).reshape(*pad.shape, K, R)
     idx = torch.from_numpy(idx).to(mid.device).reshape(pad.size, K * R)
     hit = idx >= 0
     i = idx.clamp_min(0)
