@@ -63,6 +63,14 @@ def _pw(x: float, p: float) -> float:
 
 
 @_jit
+def _cost(dx: float, dy: float, p: float, q: float) -> float:
+    """``||(dx, dy)||_q ** p``; p = q = 2 without the square root (same value up to rounding)."""
+    if p == 2.0 and q == 2.0:
+        return dx * dx + dy * dy
+    return _pw(_norm(dx, dy, q), p)
+
+
+@_jit
 def lsap(C: np.ndarray, col4row: np.ndarray) -> None:
     """Minimum-cost perfect assignment of the square matrix ``C`` (finite entries).
 
@@ -79,18 +87,59 @@ def lsap(C: np.ndarray, col4row: np.ndarray) -> None:
     remaining = np.empty(n, np.int64)
     SR = np.empty(n, np.bool_)
     SC = np.empty(n, np.bool_)
-    # Row reduction (u_i = min_j C_ij, v = 0: reduced costs >= 0) and a greedy start:
-    # a row whose cheapest column is free takes it (a tight edge). Only the rows left
-    # free need an augmenting path.
+    # Start: Jonker-Volgenant's augmenting row reduction (two passes over the free rows;
+    # only column potentials v, which only decrease). A free row takes its cheapest column
+    # under C - v; if it was taken, the column's v drops by the gap to the row's second
+    # cheapest one (the old owner, now free, is retried first) or, on a tie, the row
+    # takes the second one. Afterwards u_i = min_j (C_ij - v_j) = C_i,col(i) - v_col(i) for
+    # assigned rows: reduced costs are >= 0 and 0 on the assignment, which is what the
+    # shortest augmenting paths below need; only the rows left free need one.
+    free = np.arange(n)
+    num_free = n
+    for _ in range(2):
+        k = 0
+        prev = num_free
+        num_free = 0
+        steps = 0
+        while k < prev and steps < 4 * n:
+            steps += 1
+            i = free[k]
+            k += 1
+            u1 = np.inf
+            u2 = np.inf
+            j1 = -1
+            j2 = -1
+            for j in range(n):
+                h = C[i, j] - v[j]
+                if h < u2:
+                    if h >= u1:
+                        u2 = h
+                        j2 = j
+                    else:
+                        u2 = u1
+                        j2 = j1
+                        u1 = h
+                        j1 = j
+            i0 = row4col[j1]
+            lowers = u1 < u2
+            if lowers:
+                v[j1] -= u2 - u1
+            elif i0 >= 0 and j2 >= 0:
+                j1 = j2
+                i0 = row4col[j2]
+            row4col[j1] = i
+            col4row[i] = j1
+            if i0 >= 0:
+                col4row[i0] = -1
+                if lowers:
+                    k -= 1
+                    free[k] = i0
+                else:
+                    free[num_free] = i0
+                    num_free += 1
     for i in range(n):
-        best = 0
-        for j in range(1, n):
-            if C[i, j] < C[i, best]:
-                best = j
-        u[i] = C[i, best]
-        if row4col[best] == -1:
-            row4col[best] = i
-            col4row[i] = best
+        if col4row[i] != -1:
+            u[i] = C[i, col4row[i]] - v[col4row[i]]
     for cur in range(n):
         if col4row[cur] != -1:
             continue
@@ -160,7 +209,7 @@ def _wasserstein_one(A, na, Bp, nb, p, q, out):
     colneg = np.zeros(nb, np.bool_)
     for i in range(na):
         for j in range(nb):
-            w = _pw(_norm(A[i, 0] - Bp[j, 0], A[i, 1] - Bp[j, 1], q), p) - dxa[i] - dyb[j]
+            w = _cost(A[i, 0] - Bp[j, 0], A[i, 1] - Bp[j, 1], p, q) - dxa[i] - dyb[j]
             if w < 0.0:
                 W[i, j] = w
                 rowneg[i] = True
