@@ -71,10 +71,12 @@ def _cost(dx: float, dy: float, p: float, q: float) -> float:
 
 
 @_jit
-def lsap(C: np.ndarray, col4row: np.ndarray) -> None:
+def lsap(C: np.ndarray, col4row: np.ndarray, nreal: int = -1) -> None:
     """Minimum-cost perfect assignment of the square matrix ``C`` (finite entries).
 
-    Writes the column of every row to ``col4row``. Shortest augmenting paths from each
+    Writes the column of every row to ``col4row``. Rows from ``nreal`` on (if given) are
+    all-zero padding rows: interchangeable, left to the final shortest paths (each a
+    single step to the free column of largest potential). Shortest augmenting paths from each
     row in turn with potentials ``u``, ``v`` (reduced costs stay >= 0), O(n^3) worst case.
     """
     n = C.shape[0]
@@ -94,8 +96,8 @@ def lsap(C: np.ndarray, col4row: np.ndarray) -> None:
     # takes the second one. Afterwards u_i = min_j (C_ij - v_j) = C_i,col(i) - v_col(i) for
     # assigned rows: reduced costs are >= 0 and 0 on the assignment, which is what the
     # shortest augmenting paths below need; only the rows left free need one.
-    free = np.arange(n)
-    num_free = n
+    num_free = n if nreal < 0 else nreal
+    free = np.arange(num_free)
     for _ in range(2):
         k = 0
         prev = num_free
@@ -227,7 +229,7 @@ def _wasserstein_one(A, na, Bp, nb, p, q, out):
         for b in range(nc):
             C[a, b] = W[rows[a], cols[b]]
     col4row = np.empty(s, np.int64)
-    lsap(C, col4row)
+    lsap(C, col4row, nr)
     for a in range(nr):
         b = col4row[a]
         if b < nc and C[a, b] < 0.0:
