@@ -13,6 +13,7 @@ import gudhi
 import torch
 from torch_topological.nn import VietorisRipsComplex
 
+from _bench_meshes import bench_meshes
 from _timing import HEADER, row, timeit
 from topograph import lower_star_persistence, rips_persistence
 from topograph.core import pairwise_distances
@@ -120,6 +121,7 @@ def main() -> None:
     print(HEADER)
     bench_rips(args.repeat)
     bench_lower_star(args.repeat)
+    bench_meshes(args.repeat)
 
 
 if __name__ == "__main__":

@@ -49,8 +49,14 @@ LOWER_STAR_ERRORS = [
     ("batch on other device", lambda: lsp(V(), E(), torch.zeros(5, dtype=torch.long, device=OTHER)), ValueError,
      "device"),
     ("values on meta", lambda: lsp(V().to("meta"), E().to("meta")), ValueError, "meta device"),
-    ("triangles in complex", lambda: lsp(V(3), GraphBatch.from_edge_index(
-        torch.zeros(2, 0, dtype=torch.long), 3, faces=torch.tensor([[0], [1], [2]]))), ValueError, "triangles"),
+    ("tetrahedra", lambda: lsp(V(4), faces=torch.tensor([[0], [1], [2]]),
+                               simplices=[torch.tensor([[0], [1], [2], [3]])]), ValueError, "dimension >= 3"),
+    ("face out of range", lambda: lsp(V(), faces=torch.tensor([[0], [1], [5]])), ValueError, "outside"),
+    ("face across graphs", lambda: lsp(V(), E()[:, :1], torch.tensor([0, 0, 0, 1, 1]),
+                                       faces=torch.tensor([[0], [1], [3]])), ValueError, "different"),
+    ("float faces", lambda: lsp(V(), faces=torch.tensor([[0.0], [1.0], [2.0]])), TypeError, "integer"),
+    ("faces [2, F]", lambda: lsp(V(), faces=torch.tensor([[0], [1]])), ValueError, r"\[3, M\]"),
+    ("no simplices", lambda: lsp(V()), ValueError, "edge_index"),
 ]
 
 

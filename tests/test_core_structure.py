@@ -104,11 +104,11 @@ def test_cuda_matches_cpu():
     assert torch.allclose(torch.sort(da, 0).values, torch.sort(db, 0).values)
 
 
-def test_triangles_are_rejected_by_graph_persistence():
+def test_triangles_give_mesh_persistence():
     mesh = trimesh.creation.icosphere(subdivisions=0)
     cx = GraphBatch.from_trimesh(mesh)
-    with pytest.raises(ValueError, match="triangles"):
-        lower_star_persistence(torch.rand(cx.num_nodes), cx)
+    res = lower_star_persistence(torch.rand(cx.num_nodes), cx)  # dims 0-2 of the 2-complex
+    assert [int(res.diagram(d).essential.sum()) for d in range(3)] == [1, 0, 1]
 
 
 def test_plot_diagrams():

@@ -32,7 +32,7 @@ ECT_ERRORS = [
      "outside"),
     ("float edges", lambda: ect(P(), torch.eye(3), edge_index=torch.tensor([[0.0], [1.0]])), TypeError,
      "integer"),
-    ("faces [2, F]", lambda: ect(P(), torch.eye(3), faces=torch.tensor([[0], [1]])), ValueError, r"\[3, K\]"),
+    ("faces [2, F]", lambda: ect(P(), torch.eye(3), faces=torch.tensor([[0], [1]])), ValueError, r"\[3, M\]"),
     ("batch wrong length", lambda: ect(P(), torch.eye(3), batch=torch.zeros(3, dtype=torch.long)), ValueError,
      "batch has length"),
     ("float batch", lambda: ect(P(), torch.eye(3), batch=torch.zeros(6)), TypeError, "integer"),

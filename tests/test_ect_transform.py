@@ -106,11 +106,11 @@ def test_sigmoid_matches_dense_float64(backend, scale):
     x, e, f = random_complex(2, 25)
     x[0] = torch.tensor([3.0, 3.0, 3.0], dtype=torch.float64)  # a vertex far outside the threshold range
     v = torch.randn(7, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    cx = topograph.ect._inputs.prepare(x, v, e, f, None, None)
+    _, _, cx = topograph.ect._inputs.prepare(x, v, e, f, None, None)
     xa, va = x.clone().requires_grad_(), v.clone().requires_grad_()
     xb, vb = x.clone().requires_grad_(), v.clone().requires_grad_()
     a = ect(xa, va, backend=backend, edge_index=e, faces=f, resolution=24, radius=1.2, scale=scale)
-    b = dense(xb, vb, cx.edges, cx.faces, torch.zeros(25, dtype=torch.long), 1, 24, 1.2, scale)
+    b = dense(xb, vb, cx.edge_index, cx.faces, torch.zeros(25, dtype=torch.long), 1, 24, 1.2, scale)
     torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
     g = torch.randn_like(a)
     for p, q in zip(torch.autograd.grad((a * g).sum(), [xa, va]), torch.autograd.grad((b * g).sum(), [xb, vb])):
@@ -121,11 +121,11 @@ def test_sigmoid_matches_dense_float64(backend, scale):
 def test_sigmoid_matches_dense_float32(backend, scale):
     x, e, f = random_complex(3, 60, dtype=torch.float32)
     v = sphere_directions(16)
-    cx = topograph.ect._inputs.prepare(x, v, e, f, None, None)
+    _, _, cx = topograph.ect._inputs.prepare(x, v, e, f, None, None)
     xa = x.clone().requires_grad_()
     xb = x.double().requires_grad_()
     a = ect(xa, v, backend=backend, edge_index=e, faces=f, resolution=32, scale=scale)
-    b = dense(xb, v.double(), cx.edges, cx.faces, torch.zeros(60, dtype=torch.long), 1, 32, 1.0, scale)
+    b = dense(xb, v.double(), cx.edge_index, cx.faces, torch.zeros(60, dtype=torch.long), 1, 32, 1.0, scale)
     assert float((a.detach().double() - b.detach()).abs().max() / b.detach().abs().max()) < 1e-4
     (ga,), (gb,) = torch.autograd.grad(a.sum(), [xa]), torch.autograd.grad(b.sum(), [xb])
     assert float((ga.double() - gb).abs().max() / gb.abs().max()) < 1e-4

@@ -21,6 +21,8 @@ from topograph.core import (  # noqa: E402
     lower_star_persistence,
     rips_persistence,
 )
+from topograph.core import ComplexPersistence, pht  # noqa: E402
+from topograph.core import ExtendedPersistence, extended_persistence, graph_persistence  # noqa: E402
 
 __all__ = [
     "Diagram",
@@ -28,7 +30,12 @@ __all__ = [
     "GraphPersistence",
     "RipsPersistence",
     "lower_star_persistence",
+    "graph_persistence",
+    "extended_persistence",
+    "ExtendedPersistence",
     "rips_persistence",
+    "ComplexPersistence",
+    "pht",
     "ect",
     "nn",
     "data",

@@ -16,13 +16,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from topograph.core.complex_checks import check_complex
 from topograph.core._deprecation import deprecated_alias, keyword_only, renamed_kwargs
 from topograph.core.validation import (
-    check_batch,
     check_count,
-    check_edges_within_graphs,
     check_has_data,
-    check_index,
     check_same_device,
     check_tensor,
 )
@@ -92,22 +90,83 @@ def canonical_faces(faces: Tensor, num_nodes: int | None = None) -> Tensor:
     return torch.from_numpy(np.ascontiguousarray(f)) if cpu else f
 
 
+def canonical_simplices(simplices: Tensor) -> Tensor:
+    """Simplices ``[q, S]`` with sorted vertices; degenerate and duplicate columns removed."""
+    if simplices.numel() == 0:
+        return simplices.long().reshape(simplices.shape[0], 0)
+    s = torch.sort(simplices.long(), dim=0).values
+    s = s[:, (s[1:] != s[:-1]).all(0)]
+    return torch.unique(s, dim=1) if s.shape[1] else s
+
+
+def boundary_faces(simplices: Tensor) -> Tensor:
+    """All codimension-1 faces ``[q - 1, q * S]`` of simplices ``[q, S]`` (not deduplicated)."""
+    q = simplices.shape[0]
+    return torch.cat([simplices[[i for i in range(q) if i != j]] for j in range(q)], dim=1)
+
+
+def close_simplices(faces: Tensor | None, simplices: Sequence[Tensor]) -> tuple[Tensor | None, tuple]:
+    """Canonical higher simplices and the triangles closed under taking faces.
+
+    Returns ``(faces, simplices)`` where ``simplices[i]`` holds the ``(i + 3)``-simplices
+    (``[i + 4, S]``), including the faces of every higher simplex.
+    """
+    by_dim: dict[int, list[Tensor]] = {}
+    for s in simplices:
+        by_dim.setdefault(s.shape[0] - 1, []).append(s.long())
+    top = max(by_dim) if by_dim else 2
+    out: list[Tensor] = []
+    for d in range(top, 2, -1):
+        parts = by_dim.get(d, [])
+        cur = canonical_simplices(torch.cat(parts, 1)) if parts else None
+        if cur is None:
+            ref = simplices[0]
+            cur = torch.zeros((d + 1, 0), dtype=torch.long, device=ref.device)
+        out.append(cur)
+        if cur.shape[1]:
+            by_dim.setdefault(d - 1, []).append(boundary_faces(cur))
+    extra = by_dim.get(2, [])
+    if faces is None:
+        faces = torch.zeros((3, 0), dtype=torch.long, device=simplices[0].device)
+    if extra:
+        faces = torch.cat([faces.long()] + extra, 1)
+    return faces, tuple(reversed(out))
+
+
 @dataclass(frozen=True)
 class GraphBatch:
-    """A batch of graphs or 2-complexes in canonical form.
+    """A batch of simplicial complexes (graphs, meshes, volume meshes) in canonical form.
+
+    The one complex of the library: persistence, the PHT, the ECT and TOGL take it
+    (or the same keyword tensors, from which they build it). Canonical form: sorted
+    vertex ids within every simplex, no degenerate or duplicate simplices, closed
+    under faces (the edges of every triangle, the triangles of every tetrahedron,
+    ...), simplices grouped by sample.
 
     Attributes:
-        batch: ``[N]`` sorted graph id of every vertex.
-        edge_index: ``[2, E]`` canonical edges (``u < v``), grouped by graph.
-        faces: ``[3, F]`` triangles with sorted vertices, or ``None``.
-        num_samples: number of graphs B (graphs may have no vertices at the end;
+        batch: ``[N]`` sample id of every vertex (sorted, PyG style).
+        edge_index: ``[2, E]`` canonical edges (``u < v``), grouped by sample.
+        num_samples: number of samples B (samples may have no vertices at the end;
             deprecated alias: ``num_graphs``).
+        faces: ``[3, F]`` triangles with sorted vertices, or ``None`` (a graph).
+        simplices: higher simplices: ``simplices[i]`` is ``[i + 4, S]`` (dimension
+            ``i + 3``: tetrahedra first), empty tuple if none.
     """
 
     batch: Tensor
     edge_index: Tensor
     num_samples: int
     faces: Tensor | None = None
+    simplices: tuple = ()
+
+    def groups(self) -> list[tuple[int, Tensor]]:
+        """``(dimension, simplices [q, S])`` of every dimension present, vertices first."""
+        n = self.num_nodes
+        out = [(0, torch.arange(n, device=self.device)[None, :]), (1, self.edge_index)]
+        if self.faces is not None:
+            out.append((2, self.faces))
+        out += [(i + 3, s) for i, s in enumerate(self.simplices)]
+        return [(d, s) for d, s in out if s.shape[1]]
 
     num_graphs = deprecated_alias("num_samples", "num_graphs")
 
@@ -129,37 +188,50 @@ class GraphBatch:
     @renamed_kwargs(num_graphs="num_samples")
     def from_edge_index(
         cls,
-        edge_index: Tensor,
+        edge_index: Tensor | None,
         num_nodes: int,
         batch: Tensor | None = None,
         *,
         faces: Tensor | None = None,
         num_samples: int | None = None,
+        simplices: Sequence[Tensor] | None = None,
+        sorted_batch: bool = True,
+        validate: bool = True,
+        samples_name: str = "num_samples",
     ) -> "GraphBatch":
-        """Cleans ``edge_index`` (any direction, duplicates, self-loops) into canonical form.
+        """Cleans the simplices (any orientation, duplicates, self-loops, degenerate
+        simplices) into canonical form, closed under faces.
 
-        Faces, if given, also contribute their edges, so a mesh given only by its
-        triangles is a valid complex. ``faces`` and ``num_samples`` are
-        keyword-only (by position they still work, with a ``DeprecationWarning``).
+        A mesh given only by its triangles (``edge_index=None``) is a valid complex.
+        ``sorted_batch=False`` accepts sample ids in any order (only the ECT, which does
+        not need grouped simplices, uses it). Validation: :mod:`topograph.core.complex_checks`.
+        ``faces`` and ``num_samples`` are keyword-only (by position they still work,
+        with a ``DeprecationWarning``).
         """
         num_nodes = check_count(num_nodes, "num_nodes")
-        check_tensor(edge_index, "edge_index")
+        if edge_index is not None:
+            check_tensor(edge_index, "edge_index")
+        ref = edge_index if edge_index is not None else faces if faces is not None else batch
+        device = ref.device if isinstance(ref, Tensor) else torch.device("cpu")
         check_same_device(edge_index=edge_index, batch=batch, faces=faces)
         check_has_data(edge_index=edge_index, batch=batch, faces=faces)
-        check_index(edge_index, "edge_index", num_nodes, rows=2)
-        given_batch = batch is not None
+        simplices = tuple(simplices or ())
+        if validate:
+            num_samples = check_complex(num_nodes, device, edge_index=edge_index, faces=faces,
+                                        simplices=simplices, batch=batch, num_samples=num_samples,
+                                        sorted_batch=sorted_batch, samples_name=samples_name)
+        elif num_samples is None:
+            num_samples = int(batch.max()) + 1 if batch is not None and batch.numel() else 1
         if batch is None:
-            batch = torch.zeros(num_nodes, dtype=torch.long, device=edge_index.device)
-            num_samples = 1 if num_samples is None else num_samples
-        num_samples = check_batch(batch, num_nodes, num_samples)
-        if given_batch:
-            check_edges_within_graphs(edge_index, batch)
+            batch = torch.zeros(num_nodes, dtype=torch.long, device=device)
+        if edge_index is None:
+            edge_index = torch.zeros((2, 0), dtype=torch.long, device=device)
+        if simplices:
+            faces, simplices = close_simplices(faces, simplices)
         if faces is not None:
-            check_index(faces, "faces", num_nodes, rows=3)
-            if given_batch:
-                check_edges_within_graphs(faces, batch, "faces")
             faces = canonical_faces(faces, num_nodes)
-        return cls(batch.long(), canonical_edges(edge_index, num_nodes, faces), num_samples, faces)
+        return cls(batch.long(), canonical_edges(edge_index, num_nodes, faces), int(num_samples),
+                   faces, simplices)
 
     @classmethod
     def from_pyg(cls, data: Any) -> "GraphBatch":
@@ -167,10 +239,11 @@ class GraphBatch:
         n = int(data.num_nodes)
         batch = getattr(data, "batch", None)
         num_samples = getattr(data, "num_graphs", None) if batch is not None else 1  # PyG's name
-        edge_index = data.edge_index if data.edge_index is not None else torch.zeros(
-            2, 0, dtype=torch.long)
-        return cls.from_edge_index(edge_index, n, batch=batch, faces=getattr(data, "face", None),
-                                   num_samples=num_samples)
+        edge_index = getattr(data, "edge_index", None)
+        face = getattr(data, "face", None)
+        if face is not None and face.dim() == 2 and face.shape[0] >= 4:  # tetrahedra (volume mesh)
+            return cls.from_edge_index(edge_index, n, batch, num_samples=num_samples, simplices=[face])
+        return cls.from_edge_index(edge_index, n, batch, faces=face, num_samples=num_samples)
 
     @classmethod
     def from_networkx(cls, graphs: Any | Sequence[Any]) -> "GraphBatch":

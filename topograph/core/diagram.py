@@ -36,6 +36,20 @@ def check_essential(essential_death: Essential) -> None:
                         f"got {type(essential_death).__name__}")
     elif essential_death != essential_death:
         raise ValueError("essential_death must be 'inf', 'max' or a float, got NaN")
+    elif essential_death == float("-inf"):
+        raise ValueError("essential_death=-inf would make essential classes die before they are "
+                         "born; use 'inf', 'max' or a float cap >= every birth")
+
+
+def check_essential_births(essential_death: Essential, birth: Tensor, essential_mask: Tensor) -> None:
+    """A float cap may not precede the birth of an essential class (one reduction)."""
+    if isinstance(essential_death, str) or not essential_mask.numel():
+        return
+    late = torch.where(essential_mask, birth, torch.full_like(birth, float("-inf"))).amax()
+    if bool(late > essential_death):
+        raise ValueError(f"essential_death={essential_death!r} is below the birth {float(late):.6g} "
+                         "of an essential class, which would die before it is born; use a cap "
+                         ">= every birth (e.g. the largest filtration value), 'max' or 'inf'")
 
 
 def apply_essential(death: Tensor, essential_mask: Tensor, essential_death: Essential,

@@ -6,16 +6,24 @@ gather birth and death values from the differentiable inputs (``core.diagram``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import torch
 from torch import Tensor
 
 from topograph.core._deprecation import keyword_only, renamed_kwargs
+from topograph.core._graph_diagrams import graph_diagrams
 from topograph.core.complex import GraphBatch
-from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential
+from topograph.core.diagram import (
+    Diagram,
+    Essential,
+    apply_essential,
+    check_essential,
+    check_essential_births,
+)
 from topograph.core.filtration import edge_lengths, pairwise_distances
 from topograph.core.kernels import resolve
-from topograph.core.pairing.graph import pair_graphs
+from topograph.core.mesh_persistence import ComplexPersistence, complex_persistence
 from topograph.core.pairing.rips import (
     farthest_pair,
     rips_dim1_pairs,
@@ -86,38 +94,34 @@ class RipsPersistence:
         return self.diagram(dim).as_list(filtration)
 
 
-def _group_max(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
-    """Differentiable per-group maximum ``[num_groups, k]`` of ``values [N, k]``."""
-    k = values.shape[1]
-    init = torch.full((num_groups, k), float("-inf"), dtype=values.dtype, device=values.device)
-    mx = init.scatter_reduce(0, batch[:, None].expand(-1, k), values.detach(), reduce="amax")
-    # Gather from the argmax vertex so that the value carries a gradient.
-    hit = values.detach() == mx[batch]
-    ar = torch.arange(values.shape[0], device=values.device)[:, None].expand(-1, k)
-    arg = torch.full((num_groups, k), -1, dtype=torch.long, device=values.device)
-    arg = arg.scatter_reduce(0, batch[:, None].expand(-1, k), torch.where(hit, ar, -1), reduce="amax")
-    return values.gather(0, arg.clamp_min(0))
-
-
 @renamed_kwargs(num_graphs="num_samples", essential="essential_death", check="validate")
 def lower_star_persistence(
     values: Tensor,
-    edge_index: Tensor | GraphBatch,
+    edge_index: Tensor | GraphBatch | None = None,
     batch: Tensor | None = None,
     *,
+    faces: Tensor | None = None,
+    simplices: Sequence[Tensor] | None = None,
     num_samples: int | None = None,
     essential_death: Essential = "inf",
     backend: str = "auto",
     validate: bool = True,
-) -> GraphPersistence:
+) -> GraphPersistence | ComplexPersistence:
     """Persistence diagrams (dims 0 and 1) of lower-star filtrations on a batch of graphs.
+
+    With ``faces`` (or a complex with triangles) the complex is a 2-complex and
+    the result is a :class:`~topograph.core.mesh_persistence.ComplexPersistence`
+    with ``dim0``, ``dim1`` and ``dim2`` (see its docstring for the rows).
 
     Args:
         values: ``[N]`` or ``[N, k]`` vertex values, ``k`` filtrations at once
             (differentiable; gradients reach exactly the paired vertices).
         edge_index: ``[2, E]`` edges in any direction (duplicates and self-loops are
-            dropped), or a prepared :class:`GraphBatch`.
+            dropped), or a prepared :class:`GraphBatch`; may be omitted with ``faces``.
         batch: ``[N]`` sorted graph id of every vertex (PyG style); ``None`` = one graph.
+        faces: ``[3, F]`` triangles (their edges are added; duplicate and degenerate
+            triangles are dropped): the diagrams of dimensions 0, 1 and 2.
+        simplices: higher simplices are not supported here (a clear error).
         num_samples: number of graphs B (avoids reading it from ``batch``; keeps
             trailing empty graphs). Deprecated alias: ``num_graphs``.
         essential_death: death convention for essential classes: ``"inf"``, ``"max"``
@@ -144,49 +148,39 @@ def lower_star_persistence(
     if vals.shape[1] == 0:
         raise ValueError(f"values has shape {list(values.shape)}: no filtrations (k = 0)")
     check_essential(essential_death)
+    if simplices is not None and len(simplices):
+        raise ValueError("lower_star_persistence computes dimensions 0-2 of 2-complexes; "
+                         "simplices of dimension >= 3 (e.g. tetrahedra) are not supported, "
+                         "pass only edge_index and faces")
+    if edge_index is None and faces is None:
+        raise ValueError("lower_star_persistence needs edge_index [2, E] and/or faces [3, F]")
     if isinstance(edge_index, GraphBatch):
         cx = edge_index
         if cx.num_nodes != n:
             raise ValueError(f"values has {n} rows but the complex has {cx.num_nodes} vertices")
     else:
+        if edge_index is None:
+            edge_index = torch.zeros((2, 0), dtype=torch.long, device=values.device)
         check_tensor(edge_index, "edge_index")
+        if faces is not None:
+            check_tensor(faces, "faces")
         if batch is not None:
             check_tensor(batch, "batch")
-        check_same_device(values=values, edge_index=edge_index, batch=batch)
+        check_same_device(values=values, edge_index=edge_index, batch=batch, faces=faces)
         check_has_data(values=values)
-        cx = GraphBatch.from_edge_index(edge_index, n, batch, num_samples=num_samples)
+        cx = GraphBatch.from_edge_index(edge_index, n, batch, faces=faces, num_samples=num_samples)
     check_same_device(values=values, edge_index=cx.edge_index)
     check_has_data(values=values)
-    if cx.faces is not None and cx.faces.shape[1]:
-        raise ValueError("lower_star_persistence computes graph persistence (vertices and edges); "
-                         "this complex has triangles, which would change dimension 1")
     if validate:
         check_finite(vals, "values")
-    k = vals.shape[1]
-    ei = cx.edge_index
-    pairing = pair_graphs(vals, ei, cx.edge_batch, n, backend=backend, num_samples=cx.num_samples)
-
-    # Dimension 0: the death value of a vertex's class is the value of the last vertex
-    # of its killing edge.
-    ess0 = pairing.death_edge < 0
-    death_vertex = pairing.death_vertex
-    birth_vertex = torch.arange(n, device=vals.device)[:, None].expand(n, k)
-    death0 = vals.gather(0, death_vertex.clamp_min(0))
-    need_max = essential_death == "max"
-    gmax = _group_max(vals, cx.batch, cx.num_samples) if need_max else None
-    death0 = apply_essential(death0, ess0, essential_death, gmax[cx.batch] if need_max else None)
-    dim0 = Diagram(0, vals, death0, ess0, cx.batch, birth_vertex, death_vertex,
-                   cx.num_samples, essential_death)
-
-    # Dimension 1: every cycle edge is born at its value and never dies.
-    ce = pairing.cycle_edges  # [C, k]
-    bv1 = pairing.cycle_vertex
-    birth1 = vals.gather(0, bv1)
-    ess1 = torch.ones_like(ce, dtype=torch.bool)
-    death1 = apply_essential(birth1, ess1, essential_death,
-                             gmax[pairing.cycle_batch] if need_max else None)
-    dim1 = Diagram(1, birth1, death1, ess1, pairing.cycle_batch, bv1, torch.full_like(ce, -1),
-                   cx.num_samples, essential_death)
+    if cx.faces is not None:  # a 2-complex: dimensions 0-2 (topograph.core.mesh_persistence)
+        if backend == "triton":
+            raise ValueError("backend='triton': persistence of 2-complexes (faces) has no Triton "
+                             "kernel yet; use 'auto' or 'numba' (CUDA tensors are paired by the "
+                             "numba kernel with a host round trip)")
+        resolve(backend, vals.device)  # the seam checks the name; meshes always pair with numba
+        return complex_persistence(vals, cx, essential_death, validate)
+    dim0, dim1 = graph_diagrams(vals, cx, essential_death, backend, validate=validate)
     return GraphPersistence(dim0, dim1, cx)
 
 
@@ -265,8 +259,8 @@ def rips_persistence(
         # The full distance matrix is only needed for dimension 1, the "max" convention,
         # or the torch backend; numba and Triton run Prim on the coordinates.
         if max_dim >= 1 or resolve(backend, pts.device, extra=("torch",)) == "torch":
-            with torch.no_grad():
-                dist = pairwise_distances(pts.detach())
+            with torch.no_grad():  # dimension 1 (giotto-ph, CPU-bound anyway) gets exact distances
+                dist = pairwise_distances(pts.detach(), exact=True if max_dim >= 1 else None)
             if validate and not all_finite(dist):
                 raise ValueError(f"pairwise distances overflow {points.dtype}: the coordinates are "
                                  "too large, rescale the points or use float64")
@@ -305,6 +299,7 @@ def rips_persistence(
         if far is None:
             far = farthest_pair(dist)
         smax = _gather_lengths(pts, dist, far[:, None, :]).expand(B, n)
+    check_essential_births(essential_death, deaths.new_zeros(()), ess.new_ones(()))  # births are 0
     deaths = apply_essential(deaths, ess, essential_death, smax)
     births = torch.zeros_like(deaths)
     batch = torch.arange(B, device=device).repeat_interleave(n)
@@ -325,6 +320,10 @@ def rips_persistence(
         keep = torch.arange(m, device=device)[None, :] < sizes[:, None]
         b1 = _gather_lengths(pts, dist, be)[keep][:, None]
         d1 = _gather_lengths(pts, dist, de)[keep][:, None]
+        # giotto-ph paired the rounded matrix (birth <= death there); lengths gathered from
+        # the coordinates may differ from it by an ulp at a near-tie: never let a death
+        # precede its birth (the pair then has zero persistence)
+        d1 = torch.maximum(d1, b1)
         dim1 = Diagram(1, b1, d1, torch.zeros_like(b1, dtype=torch.bool),
                        torch.arange(B, device=device).repeat_interleave(sizes),
                        (be[..., 0] * n + be[..., 1])[keep][:, None],

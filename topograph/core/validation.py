@@ -40,10 +40,70 @@ def check_count(value: object, name: str, minimum: int = 0) -> int:
     return int(value)
 
 
+# dtypes the kernels compute in (float16 / bfloat16 are upcast to float32 for pairing)
+FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+# A batch of N vertices holds at most N non-empty samples; this many empty ones more
+# are accepted (PyG batches may end in empty graphs). Beyond: a mistake, refused
+# before per-sample buffers are allocated.
+MAX_EMPTY_SAMPLES = 1 << 16
+
+
+def check_dense(x: Tensor, name: str) -> None:
+    if x.layout != torch.strided:
+        raise TypeError(f"{name} is a sparse tensor (layout {x.layout}); topograph needs dense "
+                        f"tensors: pass {name}.to_dense()")
+
+
 def check_float(x: Tensor, name: str) -> None:
     check_tensor(x, name)
+    check_dense(x, name)
     if not torch.is_floating_point(x):
         raise TypeError(f"{name} must be a floating point tensor, got dtype {x.dtype}")
+    if x.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name} has dtype {x.dtype}, which topograph does not compute in; "
+                        f"use float32, float64, float16 or bfloat16 (e.g. {name}.float())")
+
+
+def is_index_dtype(dtype: torch.dtype) -> bool:
+    """The one rule for vertex / sample indices: every integer dtype, signed or unsigned
+    (int8 ... int64, uint8 ... uint64); not bool, not floating point."""
+    return not dtype.is_floating_point and not dtype.is_complex and dtype != torch.bool
+
+
+def _as_comparable(idx: Tensor) -> Tensor:
+    """uint16/32/64 have few torch kernels: compare them as int64."""
+    return idx if idx.dtype in (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8) else idx.long()
+
+
+def check_num_samples(num_samples: int, num_vertices: int, name: str = "num_samples") -> None:
+    """Refuse implausible sample counts before anything per-sample is allocated."""
+    if num_samples > num_vertices + MAX_EMPTY_SAMPLES:
+        raise ValueError(
+            f"{name}={num_samples} is implausible for {num_vertices} vertices: a batch holds at "
+            f"most one non-empty sample per vertex (plus up to {MAX_EMPTY_SAMPLES} empty ones); "
+            f"pass the number of samples in the batch")
+
+
+def memory_bytes(device: torch.device) -> int | None:
+    """Total memory of ``device`` (host RAM for the CPU), or None if unknown."""
+    try:
+        if device.type == "cpu":
+            import os
+
+            return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        if device.type == "cuda":
+            return torch.cuda.get_device_properties(device).total_memory
+    except (ValueError, OSError, AttributeError, RuntimeError):  # pragma: no cover
+        return None
+    return None
+
+
+def check_allocation(nbytes: int, what: str, device: torch.device) -> None:
+    """Refuse an allocation larger than the device's whole memory, with its size."""
+    total = memory_bytes(device)
+    if total is not None and nbytes > total:
+        raise ValueError(f"{what} would need {nbytes / 2**30:,.1f} GiB, more than the "
+                         f"{total / 2**30:,.1f} GiB of memory on {device}; request less")
 
 
 def all_finite(x: Tensor) -> bool:
@@ -106,12 +166,14 @@ def check_index(idx: Tensor, name: str, size: int, rows: int | None = None) -> N
     """Integer index tensor with values in [0, size); ``rows`` checks ``idx.shape[0]``."""
     check_tensor(idx, name)
     check_index_layout(idx, name, rows)
-    if idx.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8, torch.int8):
-        raise TypeError(f"{name} must be an integer tensor, got dtype {idx.dtype}")
+    if not is_index_dtype(idx.dtype):
+        raise TypeError(f"{name} must be an integer tensor (any signed or unsigned integer "
+                        f"dtype), got dtype {idx.dtype}")
     if rows is not None and (idx.dim() != 2 or idx.shape[0] != rows):
         raise ValueError(f"{name} must have shape [{rows}, M], got {list(idx.shape)}")
     if idx.numel():
-        lo, hi = int(idx.min()), int(idx.max())
+        c = _as_comparable(idx)
+        lo, hi = int(c.min()), int(c.max())
         if lo < 0 or hi >= size:
             raise ValueError(
                 f"{name} refers to index {lo if lo < 0 else hi}, outside [0, {size}) "
@@ -121,14 +183,18 @@ def check_index(idx: Tensor, name: str, size: int, rows: int | None = None) -> N
 def check_batch(batch: Tensor, num_nodes: int, num_samples: int | None = None) -> int:
     """Checks a PyG-style batch vector and returns the number of graphs."""
     check_tensor(batch, "batch")
+    check_dense(batch, "batch")
     if num_samples is not None:
         num_samples = check_count(num_samples, "num_samples")
-    if batch.dtype not in (torch.int64, torch.int32):
-        raise TypeError(f"batch must be an integer tensor, got dtype {batch.dtype}")
+        check_num_samples(num_samples, num_nodes)
+    if not is_index_dtype(batch.dtype):
+        raise TypeError(f"batch must be an integer tensor (any signed or unsigned integer "
+                        f"dtype), got dtype {batch.dtype}")
     if batch.dim() != 1 or batch.numel() != num_nodes:
         raise ValueError(
             f"batch must be a vector with one entry per vertex ({num_nodes}), "
             f"got shape {list(batch.shape)}")
+    batch = _as_comparable(batch)
     if num_nodes == 0:
         return int(num_samples or 0)
     if bool((batch[1:] < batch[:-1]).any()):

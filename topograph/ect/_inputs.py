@@ -1,51 +1,27 @@
-"""Input checks and complex assembly for :func:`topograph.ect.ect`.
+"""Input checks of the ECT's own arguments (coordinates, directions, options).
 
-Every public entry point of the ECT goes through :func:`prepare`, so all of them
-raise the same clear ``TypeError``/``ValueError`` for bad inputs. Value checks
-(NaN, index ranges, zero directions, batch ids) are gathered into one flag
-tensor so that they cost a single host synchronisation.
+The complex itself (simplices, batch) is the core's
+:class:`~topograph.core.complex.GraphBatch`, checked and cleaned by the core's one
+validation (:mod:`topograph.core.complex_checks`), as for persistence. The
+coordinate and direction checks here are gathered into one flag tensor so that
+they cost a single host synchronisation.
 """
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Sequence
 
 import torch
 from torch import Tensor
 
-from topograph.core.complex import canonical_edges, canonical_faces
-from topograph.core.validation import check_index_layout
-
-
-class Complex(NamedTuple):
-    """A cleaned, batched simplicial complex ready for the ECT."""
-
-    x: Tensor  # [N, d] float coordinates
-    directions: Tensor  # [T, d] same dtype/device as x
-    edges: Tensor  # [2, E] long, u < v, unique
-    faces: Tensor  # [3, F] long, sorted per column, unique, non-degenerate
-    batch: Tensor  # [N] long sample id of every vertex
-    num_samples: int
-
-
-def _check_tensor(name: str, value: object) -> Tensor:
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
-    return value
-
-
-def _check_index(name: str, idx: Tensor | None, rows: int, device: torch.device) -> Tensor | None:
-    if idx is None:
-        return None
-    idx = _check_tensor(name, idx)
-    check_index_layout(idx, name, rows)
-    if idx.dtype.is_floating_point or idx.dtype.is_complex or idx.dtype == torch.bool:
-        raise TypeError(f"{name} must hold integer vertex indices, got dtype {idx.dtype}")
-    if idx.dim() != 2 or idx.shape[0] != rows:
-        raise ValueError(f"{name} must have shape [{rows}, K], got {tuple(idx.shape)}")
-    if idx.device != device:
-        raise ValueError(f"{name} is on {idx.device} but x is on {device}; move them to one device")
-    return idx.long()
+from topograph.core.complex import GraphBatch
+from topograph.core.validation import (
+    check_allocation,
+    check_dense,
+    check_float,
+    check_num_samples,
+    check_tensor,
+)
 
 
 def check_config(resolution: int, radius: float, scale: float | None) -> None:
@@ -67,10 +43,16 @@ def prepare(
     faces: Tensor | None,
     batch: Tensor | None,
     num_samples: int | None,
-) -> Complex:
-    """Check all inputs and return the cleaned complex (edges closed under faces)."""
-    x = _check_tensor("x", x)
-    directions = _check_tensor("directions", directions)
+    simplices: Sequence[Tensor] | None = None,
+    complex: GraphBatch | None = None,
+) -> tuple[Tensor, Tensor, GraphBatch]:
+    """Check all inputs; return ``(x, directions, complex)`` with the core's cleaned complex."""
+    x = check_tensor(x, "x")
+    directions = check_tensor(directions, "directions")
+    if x.dtype.is_floating_point:  # sparse layouts, float8: a clear TypeError
+        check_float(x, "x")
+    if directions.dtype.is_floating_point:
+        check_float(directions, "directions")
     if not x.dtype.is_floating_point:
         raise TypeError(f"x must be a floating point tensor of coordinates, got dtype {x.dtype}; use x.float()")
     if x.dim() != 2:
@@ -89,24 +71,30 @@ def prepare(
         raise ValueError(f"directions are on {directions.device} but x is on {device}; move them to one device")
     directions = directions.to(x.dtype)
     n = x.shape[0]
-    edges = _check_index("edge_index", edge_index, 2, device)
-    tri = _check_index("faces", faces, 3, device)
-    if batch is not None:
-        batch = _check_tensor("batch", batch)
-        if batch.dtype.is_floating_point or batch.dtype == torch.bool or batch.dim() != 1:
-            raise TypeError(f"batch must be a 1-D integer tensor of sample ids, got {batch.dtype} {tuple(batch.shape)}")
-        if batch.shape[0] != n:
-            raise ValueError(f"batch has length {batch.shape[0]} but x has {n} vertices; one id per vertex is needed")
-        if batch.device != device:
-            raise ValueError(f"batch is on {batch.device} but x is on {device}; move them to one device")
-        batch = batch.long()
-    if device.type == "meta":  # every other input is on x's device by now
+    if device.type == "meta":
         raise ValueError("x is on the meta device, which holds no data; "
                          "move the inputs to the cpu or a cuda device")
-    if num_samples is not None and (isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1):
-        raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
+    if complex is not None:
+        if any(t is not None for t in (edge_index, faces, batch)) or simplices:
+            raise ValueError("pass either complex= or the keyword tensors (edge_index, faces, "
+                             "simplices, batch), not both")
+        if not isinstance(complex, GraphBatch):
+            raise TypeError(f"complex must be a topograph GraphBatch, got {type(complex).__name__}")
+        if complex.num_nodes != n:
+            raise ValueError(f"x has {n} vertices but the complex has {complex.num_nodes}")
+        if complex.device != device:
+            raise ValueError(f"the complex is on {complex.device} but x is on {device}; "
+                             "move them to one device")
+    else:
+        if batch is not None and isinstance(batch, Tensor):
+            check_dense(batch, "batch")
+        if isinstance(num_samples, int) and not isinstance(num_samples, bool) and num_samples >= 1:
+            check_num_samples(num_samples, n)
+        complex = GraphBatch.from_edge_index(edge_index, n, batch, faces=faces, num_samples=num_samples,
+                                             simplices=simplices, sorted_batch=False,
+                                             samples_name="num_samples")
 
-    # one host sync for all value checks
+    # one host sync for all value checks of the coordinates and directions
     names, flags = [], []
 
     def flag(name: str, value: Tensor) -> None:
@@ -120,28 +108,18 @@ def prepare(
         bound = x.detach().abs().amax() * directions.detach().abs().sum(dim=1).amax()
         flag(f"coordinates are too large: heights x @ directions overflow {x.dtype} "
              "(rescale x or use float64)", bound > torch.finfo(x.dtype).max)
-    for name, idx in (("edge_index", edges), ("faces", tri)):
-        if idx is not None and idx.numel():
-            flag(f"{name} references vertices outside 0..{n - 1} (x has {n} vertices)", ((idx < 0) | (idx >= n)).any())
-    if batch is not None and n:
-        flag("batch contains negative sample ids", (batch < 0).any())
-        if num_samples is not None:
-            flag(f"batch contains sample ids >= num_samples={num_samples}", (batch >= num_samples).any())
-        for name, idx in (("edge_index", edges), ("faces", tri)):
-            if idx is not None and idx.numel():
-                ids = batch[idx.clamp(0, n - 1)]
-                flag(f"{name} connects vertices of different samples", (ids != ids[:1]).any())
     bad = torch.stack(flags)
     if bool(bad.any()):
         problems = [nm for nm, f in zip(names, bad.tolist()) if f]
         raise ValueError("invalid ECT input: " + "; ".join(problems))
+    return x, directions, complex
 
-    if batch is None:
-        batch = torch.zeros(n, dtype=torch.long, device=device)
-        num_samples = num_samples or 1
-    elif num_samples is None:
-        num_samples = int(batch.max()) + 1 if n else 1  # host sync; pass num_samples to avoid it
-    tri = canonical_faces(tri, n) if tri is not None else torch.zeros(3, 0, dtype=torch.long, device=device)
-    if edges is None:
-        edges = torch.zeros(2, 0, dtype=torch.long, device=device)
-    return Complex(x, directions, canonical_edges(edges, n, tri), tri, batch, num_samples)
+
+def check_image_size(num_samples: int, resolution: int, num_dirs: int, dtype: torch.dtype,
+                     device: torch.device) -> None:
+    """Refuse an ECT whose buffers (the image, the histogram or the sigmoid table, the
+    thresholds) would exceed the device's memory, before allocating any of them."""
+    itemsize = torch.empty((), dtype=dtype).element_size()
+    nbytes = 3 * num_samples * num_dirs * (resolution + 1) * itemsize + 16 * resolution
+    check_allocation(nbytes, f"an ECT of {num_samples} samples x resolution={resolution} "
+                             f"thresholds x {num_dirs} directions", device)

@@ -30,6 +30,7 @@ import math
 import torch
 from torch import Tensor
 
+from topograph.core.filtration import lower_star_max
 from topograph.core.kernels import require_triton, triton_available, triton_kernels
 from topograph.ect import _numba as _nb
 
@@ -101,9 +102,9 @@ def _chunks(simp: Tensor, num_dirs: int, cols: int = 1):
 
 
 def _heights(hv: Tensor, simp: Tensor) -> tuple[Tensor, Tensor]:
-    """Simplex heights [n, T] (max over vertices) and the vertex attaining it."""
-    h, arg = hv[simp].max(dim=1)
-    return h, simp.gather(1, arg)
+    """Simplex heights [n, T] (max over vertices) and the vertex attaining it (the core's
+    :func:`~topograph.core.filtration.lower_star_max`; the numba kernels inline it)."""
+    return lower_star_max(hv, simp.T)
 
 
 def exact_ect(hv: Tensor, groups: list[Group], thr: Tensor, num_samples: int, path: str) -> Tensor:

@@ -27,7 +27,10 @@ def complex_from_data(data: Any) -> dict[str, Any]:
     if x is None:
         raise ValueError("data has neither 'pos' nor 'x' coordinates")
     batch = getattr(data, "batch", None)
-    out = {"x": x, "edge_index": getattr(data, "edge_index", None), "faces": getattr(data, "face", None)}
+    face = getattr(data, "face", None)
+    out = {"x": x, "edge_index": getattr(data, "edge_index", None), "faces": face}
+    if face is not None and face.dim() == 2 and face.shape[0] >= 4:  # volume mesh: tetrahedra
+        out["faces"], out["simplices"] = None, [face]
     if batch is not None:
         out["batch"] = batch
         out["num_samples"] = int(data.num_graphs)
@@ -132,17 +135,22 @@ class ECTLayer(nn.Module):
         faces: Tensor | None = None,
         batch: Tensor | None = None,
         num_samples: int | None = None,
+        simplices: Any = None,
+        complex: Any = None,
     ) -> Tensor:
         """ECT images ``[B, resolution, T]`` of a tensor ``x`` or a PyG ``Data``/``Batch``.
 
-        The complex is keyword-only; by position (the old order ``edge_index,
+        The complex is given by ``edge_index`` / ``faces`` / ``simplices`` / ``batch``
+        or as a prepared :class:`~topograph.core.complex.GraphBatch` (``complex=``).
+        All are keyword-only; by position (the old order ``edge_index,
         face, batch, num_samples``) and ``face=`` still work, with a
         ``DeprecationWarning``.
         """
         if not isinstance(x, Tensor):
             kw = complex_from_data(x)
         else:
-            kw = {"x": x, "edge_index": edge_index, "faces": faces, "batch": batch, "num_samples": num_samples}
+            kw = {"x": x, "edge_index": edge_index, "faces": faces, "batch": batch, "num_samples": num_samples,
+                  "simplices": simplices, "complex": complex}
         dirs = self.get_directions().to(device=kw["x"].device)
         if kw["x"].dtype.is_floating_point:
             dirs = dirs.to(kw["x"].dtype)

@@ -7,10 +7,14 @@ threshold ``t_r`` (evenly spaced in ``[-radius, radius]``, increasing), column
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 from torch import Tensor
 
-from topograph.ect._inputs import Complex, check_config, prepare
+from topograph.core.complex import GraphBatch
+from topograph.core.validation import check_allocation
+from topograph.ect._inputs import check_config, check_image_size, prepare
 from topograph.ect._kernel import check_backend, exact_ect, kernel_path, sigmoid_ect
 from topograph.ect.fit import check_height_range
 
@@ -18,24 +22,32 @@ __all__ = ["ect", "thresholds", "simplex_groups"]
 
 
 def thresholds(resolution: int, radius: float = 1.0, *, device=None, dtype=None) -> Tensor:
-    """The ``resolution`` thresholds evenly spaced in ``[-radius, radius]`` (both ends included)."""
-    check_config(resolution, radius, None)
-    return torch.linspace(-float(radius), float(radius), resolution, device=device, dtype=dtype)
+    """The ``resolution`` thresholds evenly spaced in ``[-radius, radius]`` (both ends included).
 
-
-def simplex_groups(cx: Complex) -> list[tuple[Tensor, Tensor, float]]:
-    """Groups (simplices [S, k] as vertex ids, sample id [S], sign (-1)^dim) of the complex.
-
-    A simplex's height in direction v is the max of its vertices' heights ``x @ v``;
-    the kernels compute it on the fly from the vertex heights.
+    Exactly symmetric: ``t[R - 1 - r] == -t[r]``, the ends are exactly ``+-radius`` and,
+    for odd ``resolution``, the middle threshold is exactly 0 (``torch.linspace`` puts
+    it at about -3e-8 in float32, so a vertex at height 0 would be counted one row
+    late). Each ``t_r = (2r - (R - 1)) / (R - 1) * radius`` is computed in float64
+    from an exact integer numerator, then converted to ``dtype``: every rounding
+    step is symmetric under negation.
     """
-    n = cx.x.shape[0]
-    groups = [(torch.arange(n, device=cx.x.device)[:, None], cx.batch, 1.0)]
-    if cx.edges.shape[1]:
-        groups.append((cx.edges.T.contiguous(), cx.batch[cx.edges[0]], -1.0))
-    if cx.faces.shape[1]:
-        groups.append((cx.faces.T.contiguous(), cx.batch[cx.faces[0]], 1.0))
-    return groups
+    check_config(resolution, radius, None)
+    check_allocation(16 * resolution, f"resolution={resolution} thresholds",
+                     torch.device(device) if device is not None else torch.device("cpu"))
+    num = 2 * torch.arange(resolution, dtype=torch.float64) - (resolution - 1)
+    t = num / (resolution - 1) * float(radius)  # ends: exactly +-1 times radius
+    return t.to(device=device, dtype=dtype if dtype is not None else torch.get_default_dtype())
+
+
+def simplex_groups(cx: GraphBatch) -> list[tuple[Tensor, Tensor, float]]:
+    """Groups (simplices [S, q] as vertex ids, sample id [S], sign (-1)^dim) of the complex.
+
+    Every dimension the complex holds counts (vertices, edges, triangles,
+    tetrahedra, ...). A simplex's height in direction v is the max of its
+    vertices' heights ``x @ v`` (:func:`topograph.core.filtration.lower_star`); the
+    kernels compute it on the fly from the vertex heights.
+    """
+    return [(s.T.contiguous(), cx.batch[s[0]], -1.0 if d % 2 else 1.0) for d, s in cx.groups()]
 
 
 def ect(
@@ -44,8 +56,10 @@ def ect(
     *,
     edge_index: Tensor | None = None,
     faces: Tensor | None = None,
+    simplices: Sequence[Tensor] | None = None,
     batch: Tensor | None = None,
     num_samples: int | None = None,
+    complex: GraphBatch | None = None,
     resolution: int = 64,
     radius: float = 1.0,
     scale: float | None = None,
@@ -67,8 +81,13 @@ def ect(
             self-loops are removed.
         faces: optional ``[3, F]`` triangles; their edges are added to the complex
             (duplicates and degenerate triangles with a repeated vertex are dropped).
+        simplices: optional higher simplices, ``[d + 1, S]`` tensors with d >= 3
+            (e.g. tetrahedra ``[4, S]``); their faces are added; they count with
+            sign ``(-1)^d``.
         batch: optional ``[N]`` PyG-style sample id of each vertex.
         num_samples: number of samples B; pass it with ``batch`` to avoid a host sync.
+        complex: a prepared :class:`~topograph.core.complex.GraphBatch` instead of
+            ``edge_index`` / ``faces`` / ``simplices`` / ``batch``.
         resolution: number of thresholds R (>= 2), evenly spaced in ``[-radius, radius]``.
         radius: threshold range; shapes should fit in the ball of this radius.
         scale: ``None`` for the exact ECT (no gradient); a positive number replaces
@@ -91,18 +110,19 @@ def ect(
     """
     check_config(resolution, radius, scale)
     check_backend(backend)
-    cx = prepare(x, directions, edge_index, faces, batch, num_samples)
-    if 2.0 * float(radius) > torch.finfo(cx.x.dtype).max:
-        raise ValueError(f"radius={radius!r} is too large for {cx.x.dtype}: the threshold range "
+    x, dirs, cx = prepare(x, directions, edge_index, faces, batch, num_samples, simplices, complex)
+    check_image_size(cx.num_samples, resolution, dirs.shape[0], x.dtype, x.device)
+    if 2.0 * float(radius) > torch.finfo(x.dtype).max:
+        raise ValueError(f"radius={radius!r} is too large for {x.dtype}: the threshold range "
                          "[-radius, radius] overflows; rescale the shapes or use float64")
-    thr = thresholds(resolution, radius, device=cx.x.device, dtype=cx.x.dtype)
-    if cx.x.shape[0] == 0:
-        img = cx.x.new_zeros(cx.num_samples, resolution, cx.directions.shape[0])
+    thr = thresholds(resolution, radius, device=x.device, dtype=x.dtype)
+    if x.shape[0] == 0:
+        img = x.new_zeros(cx.num_samples, resolution, dirs.shape[0])
     else:
         with torch.set_grad_enabled(scale is not None and torch.is_grad_enabled()):
-            hv = cx.x @ cx.directions.T
+            hv = x @ dirs.T
         if validate:
-            check_height_range(hv, float(radius), cx.x, cx.directions)
+            check_height_range(hv, float(radius), x, dirs)
         if scale is None:
             with torch.no_grad():
                 img = exact_ect(hv, simplex_groups(cx), thr, cx.num_samples, kernel_path(backend, hv))

@@ -39,7 +39,9 @@ class DeepSetLayer(nn.Module):
     def forward(self, x: Tensor, index: Tensor, num_sets: int) -> Tensor:
         """``x [M, in]``, ``index [M]`` set id of each row -> ``[M, out]``."""
         mean = graph_pool(x, index, num_sets, "mean")
-        return self.gamma(x) - self.lam(mean)[index]
+        # index_select: its backward (index_add) sums in a fixed order; the backward of
+        # advanced indexing (index_put with accumulate) does not with several threads
+        return self.gamma(x) - self.lam(mean).index_select(0, index)
 
 
 class DeepSet(nn.Module):

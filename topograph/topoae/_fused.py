@@ -47,6 +47,13 @@ def _add_pair_grad(g, a, i, j, coef):
         g[j, c] -= d
 
 
+@njit(cache=True)
+def _div2(a, b, c):
+    """``a / b / c`` in this order, outside fastmath (which may rewrite it as ``a / (b c)``):
+    ``b c`` underflows to 0 when both are near the dtype's tiny (all points equal)."""
+    return (a / b) / c
+
+
 @njit(cache=True, fastmath=_FAST)
 def _signature(xb, zb, pix, piz, far_x, far_z, fixed_x, fixed_z, tiny, huge, need_gx, gxb, gzb, parts):
     """Loss parts ``parts [2]`` (L_XZ, L_ZX) of one problem and the gradients of their
@@ -84,11 +91,11 @@ def _signature(xb, zb, pix, piz, far_x, far_z, fixed_x, fixed_z, tiny, huge, nee
         else:
             l_zx += 0.5 * r * r
         if need_gx and dx > 0:
-            _add_pair_grad(gxb, xb, i, j, r / (sx * dx))
+            _add_pair_grad(gxb, xb, i, j, _div2(r, sx, dx))
         if dz > 0:
-            _add_pair_grad(gzb, zb, i, j, -r / (sz * dz))
-        ax += r * dx / (sx * sx)
-        az += r * dz / (sz * sz)
+            _add_pair_grad(gzb, zb, i, j, -_div2(r, sz, dz))
+        ax += r * _div2(dx, sx, sx)
+        az += r * _div2(dz, sz, sz)
     if need_gx and fixed_x <= 0 and sx > tiny:
         _add_pair_grad(gxb, xb, far_x[0], far_x[1], -ax / sx)
     if fixed_z <= 0 and sz > tiny:

@@ -23,13 +23,14 @@ from torch import Tensor, nn
 
 from topograph.core import rips_dim1_pairs
 from topograph.core._deprecation import keyword_only
+from topograph.core.filtration import centred
 from topograph.core.pairing.rips import (
     batched_numpy,
     farthest_pair,
     prim_operand,
     rips_pairs_from_points,
 )
-from topograph.core.validation import all_finite
+from topograph.core.validation import all_finite, check_float
 
 MATCHINGS = ("symmetric", "sorted_deaths", "random")
 NORMALIZATIONS = ("batch_max", "learnable", "none")
@@ -52,7 +53,9 @@ def _pair_distances(points: Tensor, pairs: Tensor) -> Tensor:
 
 def _squared_distances(points: Tensor) -> Tensor:
     """Squared distance matrices ``[B, n, n]`` (for pairing only: MST and Rips pairs
-    depend on the order of the distances alone, so no square root is needed)."""
+    depend on the order of the distances alone, so no square root is needed). The
+    points are centred first: the Gram form cancels catastrophically far from the origin."""
+    points = centred(points)
     sq = (points * points).sum(-1)
     # rounding may leave tiny negative entries near duplicates: harmless for the MST and the max
     return torch.baddbmm(sq.unsqueeze(2) + sq.unsqueeze(1), points, points.transpose(1, 2), alpha=-2)
@@ -180,6 +183,8 @@ class TopologicalSignatureLoss(nn.Module):
             raise ValueError(f"a mini-batch needs at least 2 points, got {n}")
         if not x.is_floating_point() or not z.is_floating_point():
             raise TypeError("x and z must be floating-point tensors")
+        check_float(x, "x")  # sparse layouts, float8: a clear TypeError
+        check_float(z, "z")
         if x.dim() != lead + 1:
             x = x.reshape(*z.shape[:lead], -1)
         if x.shape[-1] == 0:
@@ -332,16 +337,17 @@ class TopologicalSignatureLoss(nn.Module):
 
     def _dim1_terms(self, x: Tensor, z: Tensor, dx: Tensor, dz: Tensor, sx, sz) -> tuple[Tensor, Tensor, int]:
         """Symmetric dimension-1 terms over the birth and death edges of each space's cycles."""
-        B = z.shape[0]
+        B, n = z.shape[0], z.shape[1]
+        x, z = x.reshape(1, B * n, -1), z.reshape(1, B * n, -1)  # flat rows: index_select, no x[b, i]
         out = []
         for dist in (dx, dz):
             edges, batch = self._dim1_edges(dist)  # [K, 2, 2] (birth edge, death edge), [K]
             e = edges.reshape(-1, 2)
             bb = batch.repeat_interleave(2)
-            dxe = torch.linalg.vector_norm(x[bb, e[:, 0]] - x[bb, e[:, 1]], dim=-1)
-            dze = torch.linalg.vector_norm(z[bb, e[:, 0]] - z[bb, e[:, 1]], dim=-1)
-            sxb = sx[bb, 0] if isinstance(sx, Tensor) and sx.dim() == 2 else sx
-            szb = sz[bb, 0] if isinstance(sz, Tensor) and sz.dim() == 2 else sz
+            dxe = _pair_distances(x, (e + (bb * n)[:, None]).view(1, -1, 2)).view(-1)
+            dze = _pair_distances(z, (e + (bb * n)[:, None]).view(1, -1, 2)).view(-1)
+            sxb = sx[:, 0].index_select(0, bb) if isinstance(sx, Tensor) and sx.dim() == 2 else sx
+            szb = sz[:, 0].index_select(0, bb) if isinstance(sz, Tensor) and sz.dim() == 2 else sz
             sq = 0.5 * (dxe / sxb - dze / szb).pow(2)
             out.append((sq.new_zeros(B).index_add(0, bb, sq), 2 * int(edges.shape[0])))
         (l_xz, kx), (l_zx, kz) = out

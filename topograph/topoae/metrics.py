@@ -43,6 +43,12 @@ def _as_tensor(a) -> Tensor:
     return t.reshape(len(t), -1)
 
 
+def _centred(A: Tensor) -> Tensor:
+    """``A`` minus its mean row: distances are unchanged, but the matrix-product form
+    of :func:`_dist_rows` no longer cancels when the data lie far from the origin."""
+    return A - A.mean(0, keepdim=True)
+
+
 def _check(X: Tensor, Z: Tensor) -> None:
     if len(X) != len(Z):
         raise ValueError(f"X and Z must have the same number of points, got {len(X)} and {len(Z)}")
@@ -59,7 +65,7 @@ def _chunks(n: int, chunk: int) -> Iterable[slice]:
 
 def _dist_rows(A: Tensor, rows: slice) -> Tensor:
     """Euclidean distances ``[len(rows), n]`` of ``A[rows]`` to all of ``A`` (float64, matrix
-    product formula like scikit-learn's ``euclidean_distances``)."""
+    product formula like scikit-learn's ``euclidean_distances``; callers centre ``A``)."""
     return torch.cdist(A[rows], A)
 
 
@@ -71,6 +77,7 @@ def kl_divergences(X, Z, sigmas: Sequence[float] = DEFAULT_SIGMAS, chunk: int = 
     """``KL(f^X || f^Z)`` for each sigma; keys ``kl_<sigma>`` (e.g. ``kl_0.01``)."""
     X, Z = _as_tensor(X), _as_tensor(Z)
     _check(X, Z)
+    X, Z = _centred(X), _centred(Z)
     mx, mz = _max_distance(X, chunk), _max_distance(Z, chunk)
     mx, mz = (mx if mx > 0 else 1.0), (mz if mz > 0 else 1.0)
     fx = torch.zeros(len(sigmas), len(X), dtype=torch.float64)
@@ -91,6 +98,7 @@ def distance_rmse(X, Z, chunk: int = 512) -> float:
     """Root mean square difference of the (raw) distance matrices over pairs i != j."""
     X, Z = _as_tensor(X), _as_tensor(Z)
     _check(X, Z)
+    X, Z = _centred(X), _centred(Z)
     total = 0.0
     for r in _chunks(len(X), chunk):
         total += float((_dist_rows(X, r) - _dist_rows(Z, r)).pow(2).sum())
@@ -118,6 +126,7 @@ def rank_measures(X, Z, ks: Sequence[int] = DEFAULT_KS, chunk: int = 256) -> dic
     """
     X, Z = _as_tensor(X), _as_tensor(Z)
     _check(X, Z)
+    X, Z = _centred(X), _centred(Z)
     n = len(X)
     ks_t = torch.tensor([k for k in ks if 0 < k < n / 2], dtype=torch.long)
     if len(ks_t) == 0:

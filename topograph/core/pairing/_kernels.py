@@ -15,87 +15,14 @@ from numba import njit, prange
 import topograph.core._numba_config  # noqa: F401  (threading layer before any parallel kernel)
 
 
-@njit(cache=True, inline="always")
-def _find(parent: np.ndarray, x: int) -> int:
-    while parent[x] != x:
-        parent[x] = parent[parent[x]]  # path halving
-        x = parent[x]
-    return x
-
-
-@njit(cache=True, parallel=True)
-def lower_star_pairs_kernel(u, v, values):
-    """Elder-rule union-find for ``k`` lower-star filtrations of a batch of graphs.
-
-    Per filtration (in parallel): one stable argsort of the vertex values gives the
-    vertex order ``(value, index)``; edges are then ordered by the rank of their
-    last vertex, ties by edge index, with a counting sort (no edge sort); one
-    union-find over the whole batch follows (graphs are disjoint).
-
-    Args:
-        u, v: ``[E]`` int64 canonical edge endpoints.
-        values: ``[k, N]`` float vertex values.
-    Returns:
-        rank ``[k, N]``; death_edge and death_vertex ``[k, N]`` (edge killing the class
-        born at each vertex and that edge's last vertex; -1 if essential);
-        cycle_edge and cycle_vertex ``[k, E]`` (cycle-closing edges in edge order
-        and their last vertices, first ``count[f]`` entries valid); count ``[k]``.
-    """
-    k, N = values.shape
-    E = u.shape[0]
-    rank = np.empty((k, N), dtype=np.int64)
-    death_edge = np.full((k, N), -1, dtype=np.int64)
-    death_vertex = np.full((k, N), -1, dtype=np.int64)
-    cycle_edge = np.zeros((k, E), dtype=np.int64)
-    cycle_vertex = np.zeros((k, E), dtype=np.int64)
-    count = np.zeros(k, dtype=np.int64)
-    for f in prange(k):
-        order_v = np.argsort(values[f], kind="mergesort")  # stable: ties by index
-        r = rank[f]
-        for i in range(N):
-            r[order_v[i]] = i
-        last = np.empty(E, dtype=np.int64)
-        start = np.zeros(N + 1, dtype=np.int64)
-        for e in range(E):
-            a = u[e]
-            b = v[e]
-            last[e] = a if r[a] > r[b] else b
-            start[r[last[e]] + 1] += 1
-        for i in range(N):
-            start[i + 1] += start[i]
-        order_e = np.empty(E, dtype=np.int64)
-        for e in range(E):  # counting sort, stable in the edge index
-            key = r[last[e]]
-            order_e[start[key]] = e
-            start[key] += 1
-        parent = np.arange(N)
-        oldest = np.arange(N)  # oldest vertex of the component, stored at its root
-        closes = np.zeros(E, dtype=np.bool_)
-        for t in range(E):
-            e = order_e[t]
-            a = _find(parent, u[e])
-            b = _find(parent, v[e])
-            if a == b:
-                closes[e] = True
-                continue
-            ma = oldest[a]
-            mb = oldest[b]
-            if r[ma] < r[mb]:
-                death_edge[f, mb] = e
-                death_vertex[f, mb] = last[e]
-                parent[b] = a
-            else:
-                death_edge[f, ma] = e
-                death_vertex[f, ma] = last[e]
-                parent[a] = b
-        c = 0
-        for e in range(E):
-            if closes[e]:
-                cycle_edge[f, c] = e
-                cycle_vertex[f, c] = last[e]
-                c += 1
-        count[f] = c
-    return rank, death_edge, death_vertex, cycle_edge, cycle_vertex, count
+# The graph kernels live in their own module; re-exported here for callers of the
+# historical names.
+from topograph.core.pairing._graph_kernels import (  # noqa: E402,F401
+    _find,
+    edge_sort_keys,
+    graph_pairs_kernel,
+    lower_star_pairs_kernel,
+)
 
 
 # Two Prim scans, both O(n^2) without sorting the n(n-1)/2 edges:
@@ -158,10 +85,20 @@ def use_packed(dtype: np.dtype, n: int) -> bool:
     return dtype == np.float32 and n <= PACKED_MAX_N
 
 
+# A Gram-form squared distance |x|^2 + |y|^2 - 2 <x, y> carries an error of a few
+# units of rounding of |x|^2 + |y|^2. Where it falls below GRAM_REFINE times that
+# sum, cancellation has eaten more than 2 bits, and the row entry is recomputed from
+# the coordinate differences (exact up to the rounding of the distance itself).
+# With centred clouds this is rare (close pairs only) and costs d flops per entry.
+GRAM_REFINE = 0.25
+
+
 @njit(cache=True, inline="always")
 def _row(kind, a, aux, m, drow):
     """Row ``m`` of squared distances: ``a``'s own row (kind 0, a matrix), or computed
-    into ``drow`` from a Gram matrix ``a`` and its diagonal ``aux`` (kind 1), or from
+    into ``drow`` from a Gram matrix and its diagonal ``aux`` (kind 1: ``a = [G | X]``,
+    ``[n, n + d]``, the Gram matrix of the coordinates ``X``, which are appended so
+    that entries that cancel are recomputed from them; ``d`` may be 0), or from
     coordinates stored by column ``aux [d, n]`` (kind 2)."""
     if kind == 0:
         return a[m]
@@ -170,8 +107,28 @@ def _row(kind, a, aux, m, drow):
         s = aux[0, m]
         g = a[m]
         sq = aux[0]
-        for j in range(n):
-            drow[j] = s + sq[j] - 2 * g[j]
+        if a.shape[1] == n:
+            for j in range(n):
+                drow[j] = s + sq[j] - 2 * g[j]
+        else:
+            # count the cancelling entries in the same vectorised pass: the scalar fix-up
+            # runs only for rows that have one besides the diagonal (which always cancels)
+            cnt = 0
+            for j in range(n):
+                t = sq[j] + s
+                v = t - 2 * g[j]
+                drow[j] = v
+                cnt += v < GRAM_REFINE * t
+            self_cancels = drow[m] < GRAM_REFINE * (s + s)
+            drow[m] = 0
+            if cnt > self_cancels:
+                for j in range(n):
+                    if j != m and drow[j] < GRAM_REFINE * (s + sq[j]):
+                        acc = drow[j] * 0
+                        for c in range(n, a.shape[1]):
+                            diff = a[j, c] - a[m, c]
+                            acc += diff * diff
+                        drow[j] = acc
         return drow
     drow[:] = 0
     for c in range(aux.shape[0]):
@@ -246,7 +203,7 @@ def _prim_exact(kind, a, aux, out, far):
 def prim_sample(a, out, far, kind, packed):
     """Prim on one sample ``a``: writes its MST edges ``out [n-1, 2]`` and farthest pair
     ``far [2]``. ``kind`` 0: ``a`` is a distance matrix ``[n, n]``; 1: a Gram matrix
-    ``x x^T``; 2: points ``[n, d]`` (squared distances computed a row at a time:
+    ``x x^T`` followed by the coordinates ``x`` (``[n, n + d]``, see :func:`_row`); 2: points ``[n, d]`` (squared distances computed a row at a time:
     O(n) memory, faster than a scratch matrix). ``packed`` (float32 only) selects
     the vectorised scan. Callable from other numba kernels (the TopoAE loss pairs
     and differentiates in one call)."""
@@ -279,13 +236,10 @@ def _prim_parallel(data, out, far, kind, packed):
         prim_sample(data[b], out[b], far[b], kind, packed)
 
 
-# Waking the thread pool costs tens of microseconds (milliseconds on a loaded
-# machine): only worth it for enough work.
-PARALLEL_MIN_WORK = 1 << 20
+# The serial / parallel decision is the kernel seam's (one threshold for every driver).
+from topograph.core.kernels import PARALLEL_MIN_WORK, use_parallel  # noqa: E402,F401
 
-
-def _use_parallel(batch: int, work_per_item: int) -> bool:
-    return batch > 1 and batch * work_per_item >= PARALLEL_MIN_WORK
+_use_parallel = use_parallel
 
 
 def run_prim(data: np.ndarray, kind: int, work: int) -> tuple[np.ndarray, np.ndarray]:

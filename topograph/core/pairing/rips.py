@@ -22,6 +22,7 @@ import torch
 from torch import Tensor
 
 from topograph.core._deprecation import keyword_only
+from topograph.core.filtration import centred, pairwise_distances
 from topograph.core.kernels import numba_pairing, resolve, triton_kernels
 from topograph.core.validation import check_float, check_has_data
 
@@ -75,16 +76,21 @@ def prim_operand(points: Tensor) -> tuple[np.ndarray, int]:
     """What the numba Prim (``_kernels.prim_sample``) reads for CPU clouds ``[B, n, d]``
     (or one cloud ``[n, d]``, returned with a batch axis of 1): the coordinates in low
     dimension (``d <= POINTS_MAX_DIM``) or when the Gram matrices would exceed
-    ``GRAM_MAX_BYTES``, else Gram matrices ``x x^T`` from one BLAS product; and the
-    ``prim_sample`` kind."""
+    ``GRAM_MAX_BYTES``, else Gram matrices ``x x^T`` of the centred points
+    (:func:`topograph.core.filtration.centred`, so that the squared distances are
+    accurate wherever the cloud lies) from one BLAS product, followed by the centred
+    points (``[B, n, n + d]``: Prim recomputes the entries that cancel, so every
+    squared distance is accurate to its own rounding); and the ``prim_sample`` kind."""
     pts = _kernel_dtype(points.detach() if points.requires_grad else points)
     n = pts.shape[-2]
-    gram_bytes = (pts.shape[0] if pts.dim() == 3 else 1) * n * n * pts.element_size()
+    gram_bytes = (pts.shape[0] if pts.dim() == 3 else 1) * n * (n + pts.shape[-1]) * pts.element_size()
     if pts.shape[-1] <= POINTS_MAX_DIM or gram_bytes > GRAM_MAX_BYTES:
         return batched_numpy(pts), 2
-    if pts.dim() == 2:
-        return torch.mm(pts, pts.t()).numpy()[None], 1
-    return torch.bmm(pts, pts.transpose(1, 2)).numpy(), 1
+    pts = centred(pts if pts.dim() == 3 else pts[None])  # the Gram form cancels far from the origin
+    buf = torch.empty(pts.shape[0], n, n + pts.shape[-1], dtype=pts.dtype)
+    torch.bmm(pts, pts.transpose(1, 2), out=buf[..., :n])
+    buf[..., n:] = pts  # [G | X]: entries that still cancel are recomputed from X
+    return buf.numpy(), 1
 
 
 def mst_numba(points: Tensor) -> tuple[np.ndarray, np.ndarray]:
@@ -120,8 +126,6 @@ def rips_pairs_from_points(points: Tensor, *, backend: str = "auto",
         elif kind == "triton":
             edges, far = triton_kernels("rips").prim(points.detach(), from_points=True)
         else:
-            from topograph.core.filtration import pairwise_distances
-
             d = pairwise_distances(points.detach())
             edges, far = _boruvka(d), farthest_pair(d)
     return (edges, far) if return_farthest else edges
@@ -141,11 +145,20 @@ def farthest_pair(dist: Tensor) -> Tensor:
 
 
 def _boruvka(d: Tensor) -> Tensor:
+    """MST edges ``[B, n-1, 2]`` of distance matrices ``d [B, n, n]`` (dense Borůvka).
+
+    Correct for any input by construction: the matrices are made symmetric
+    (``min(d, d^T)``: a BLAS product or a user matrix may differ from its transpose
+    by rounding) and edges are totally ordered by ``(distance, min(i, j), max(i, j))``,
+    so every component picks one well-defined lightest edge and hooking can only
+    form mutual pairs (never a longer cycle), whatever the ties and duplicates.
+    """
     B, n, _ = d.shape
     device = d.device
     out = torch.zeros((B, max(n - 1, 0), 2), dtype=torch.long, device=device)
     if n < 2:
         return out
+    d = torch.minimum(d, d.transpose(1, 2))
     ar = torch.arange(n, device=device)
     # Unique edge keys break ties between equal distances: (distance, min(i,j), max(i,j)).
     eid = torch.minimum(ar[:, None], ar[None, :]) * n + torch.maximum(ar[:, None], ar[None, :])

@@ -1,0 +1,116 @@
+"""Persistence pairing of lower-star filtrations on batched 2-complexes (no gradients).
+
+Integer indices only (the vertex whose value gives each birth and death); values
+are gathered later. The maths and the order of simplices are documented in
+:mod:`topograph.core.pairing._mesh_kernels`.
+
+Row counts do not depend on the filtration, so rows of the ``k`` filtrations
+align: per sample, dimension 0 has one row per vertex, dimension 1 one row per
+positive edge (``E - n + c``: finite pairs and essential classes, in the order
+the edges enter), dimension 2 one row per positive triangle (``beta_2``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+
+@dataclass
+class MeshPairing:
+    """Index pairs of ``k`` lower-star filtrations of a batch of 2-complexes.
+
+    Attributes:
+        death_vertex: ``[N, k]`` vertex giving the death of the class born at each
+            vertex, -1 if essential.
+        birth1, death1: ``[P1, k]`` dim-1 rows: vertex of the birth / death value,
+            death -1 if essential. batch1: ``[P1]`` sample of each row.
+        birth2: ``[P2, k]`` dim-2 rows (all essential); batch2: ``[P2]``.
+    """
+
+    death_vertex: Tensor
+    birth1: Tensor
+    death1: Tensor
+    batch1: Tensor
+    birth2: Tensor
+    batch2: Tensor
+
+
+def offsets(sample_of: np.ndarray, num_samples: int) -> np.ndarray:
+    """``[B + 1]`` start of each sample's block in an array grouped by sample."""
+    return np.searchsorted(sample_of, np.arange(num_samples + 1), side="left").astype(np.int64)
+
+
+def triangle_edges(edges: np.ndarray, faces: np.ndarray, num_nodes: int) -> np.ndarray:
+    """``[3, F]`` ids of the edges ``(a, b), (b, c), (a, c)`` of canonical triangles.
+
+    ``edges`` are canonical (sorted by ``(u, v)``) and contain every triangle edge.
+    """
+    key = edges[0] * num_nodes + edges[1]
+    a, b, c = faces
+    q = np.stack([a * num_nodes + b, b * num_nodes + c, a * num_nodes + c])
+    return np.searchsorted(key, q).astype(np.int64)
+
+
+def _compact(out: np.ndarray, counts: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``[P, k]`` from per-sample blocks ``out [k, M]`` with ``counts [k, B]`` valid entries."""
+    if (counts != counts[:1]).any():  # pragma: no cover - a theorem, kept as a guard
+        raise RuntimeError("row counts differ between filtrations; please report this")
+    c = counts[0]
+    sample = np.repeat(np.arange(c.shape[0]), c)
+    pos = off[:-1][sample] + (np.arange(sample.shape[0]) - np.repeat(np.cumsum(c) - c, c))
+    return np.ascontiguousarray(out[:, pos].T), sample
+
+
+_READY = [False]
+
+
+def _kernel():
+    """The numba kernel, after the seam set numba's threading layer and, once per
+    process, flushed its disk cache if the core kernels it compiles in (``_find``) changed."""
+    from topograph.core import kernels as seam
+    from topograph.core.pairing import _kernels, _mesh_kernels
+
+    seam.configure_numba()
+    if not _READY[0]:
+        seam.refresh_numba_cache((_mesh_kernels.mesh_pairs_kernel, _mesh_kernels._solve), _kernels,
+                                 "topograph_mesh")
+        _READY[0] = True
+    return _mesh_kernels.mesh_pairs_kernel
+
+
+def pair_complexes(values: Tensor, edges: Tensor, faces: Tensor, batch: Tensor,
+                   num_samples: int) -> MeshPairing:
+    """Dimension 0-2 pairing of lower-star filtrations ``values [N, k]`` of a 2-complex.
+
+    ``edges`` ``[2, E]`` and ``faces`` ``[3, F]`` must be canonical and closed (every
+    triangle edge present), grouped by sample along the sorted ``batch``.
+    Runs on the CPU (the result is moved to ``values``' device).
+    """
+    mesh_pairs_kernel = _kernel()
+    device = values.device
+    with torch.no_grad():
+        vt = values.detach().T.contiguous().cpu()
+        if vt.dtype not in (torch.float32, torch.float64):
+            vt = vt.float()  # exact, order-preserving for float16 / bfloat16
+        n = values.shape[0]
+        e = edges.cpu().numpy().astype(np.int64)
+        f = faces.cpu().numpy().astype(np.int64)
+        bt = batch.cpu().numpy()
+        voff = offsets(bt, num_samples)
+        eoff = offsets(bt[e[0]], num_samples)
+        toff = offsets(bt[f[0]], num_samples)
+        te = triangle_edges(e, f, n) if f.shape[1] else np.zeros((3, 0), dtype=np.int64)
+        dv0, b1, d1, n1, b2, n2 = mesh_pairs_kernel(
+            vt.numpy(), np.ascontiguousarray(e[0]), np.ascontiguousarray(e[1]),
+            np.ascontiguousarray(f), np.ascontiguousarray(te), voff, eoff, toff)
+        birth1, s1 = _compact(b1, n1, eoff)
+        death1, _ = _compact(d1, n1, eoff)
+        birth2, s2 = _compact(b2, n2, toff)
+
+    def t(a: np.ndarray) -> Tensor:
+        return torch.from_numpy(np.ascontiguousarray(a)).to(device)
+
+    return MeshPairing(t(dv0.T), t(birth1), t(death1), t(s1), t(birth2), t(s2))
