@@ -104,64 +104,9 @@ def _pivot(hp, hs):
 
 
 @njit(cache=True)
-def _solve(vals, v0, v1, eu, ev, e0, e1, tri, te, t0, t1, dv0, b1, d1, b2):
-    """One problem: vertices ``v0:v1``, edges ``e0:e1``, triangles ``t0:t1`` (global ids).
-
-    Writes dim-0 deaths into ``dv0[v0:v1]``, dim-1 rows into ``b1/d1[e0:...]`` and
-    dim-2 rows into ``b2[t0:...]``; returns the numbers of dim-1 and dim-2 rows.
-    """
-    n = v1 - v0
-    E = e1 - e0
-    F = t1 - t0
-    order_v = np.argsort(vals[v0:v1], kind="mergesort")
-    r = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        r[order_v[i]] = i
-    # edges: last vertex and order
-    last_e = np.empty(E, dtype=np.int64)
-    key = np.empty(E, dtype=np.int64)
-    for e in range(E):
-        a = eu[e0 + e] - v0
-        b = ev[e0 + e] - v0
-        last_e[e] = a if r[a] > r[b] else b
-        key[e] = r[last_e[e]]
-    order_e = _counting_order(key, n)
-    # dimension 0: union-find, elder rule
-    parent = np.arange(n)
-    oldest = np.arange(n)
-    posord = np.full(E, -1, dtype=np.int64)
-    npos = 0
-    for t in range(E):
-        e = order_e[t]
-        a = _find(parent, eu[e0 + e] - v0)
-        b = _find(parent, ev[e0 + e] - v0)
-        if a == b:
-            b1[e0 + npos] = last_e[e] + v0
-            d1[e0 + npos] = -1
-            posord[e] = npos
-            npos += 1
-            continue
-        ma = oldest[a]
-        mb = oldest[b]
-        if r[ma] < r[mb]:
-            dv0[v0 + mb] = last_e[e] + v0
-            parent[b] = a
-        else:
-            dv0[v0 + ma] = last_e[e] + v0
-            parent[a] = b
-    # triangles: last vertex and order
-    last_t = np.empty(F, dtype=np.int64)
-    keyt = np.empty(F, dtype=np.int64)
-    for t in range(F):
-        best = tri[0, t0 + t] - v0
-        for q in range(1, 3):
-            c = tri[q, t0 + t] - v0
-            if r[c] > r[best]:
-                best = c
-        last_t[t] = best
-        keyt[t] = r[best]
-    order_t = _counting_order(keyt, n)
-    # dimensions 1-2: reduction of the compressed triangle columns. The working column
+def _reduce(order_t, te, t0, F, e0, last_t, posord, npos, v0, d1, b2):
+    """General path: reduction of the compressed triangle columns (any 2-complex)."""
+    # Dimensions 1-2: reduction of the compressed triangle columns. The working column
     # is a max-heap with lazy Z/2 cancellation (equal entries cancel in pairs when they
     # reach the top), so adding a short column to a long one costs O(short * log).
     pivot_start = np.full(npos, -1, dtype=np.int64)  # pool offset of the column with this low
@@ -222,6 +167,148 @@ def _solve(vals, v0, v1, eu, ev, e0, e1, tri, te, t0, t1, dv0, b1, d1, b2):
         else:
             b2[t0 + n2] = last_t[t] + v0
             n2 += 1
+    return n2
+
+
+@njit(cache=True)
+def _manifold_edges(te, t0, t1, e0, E):
+    """True if every edge of the problem has at most two triangles."""
+    cnt = np.zeros(E, dtype=np.int32)
+    for t in range(t0, t1):
+        for q in range(3):
+            e = te[q, t] - e0
+            cnt[e] += 1
+            if cnt[e] > 2:
+                return False
+    return True
+
+
+@njit(cache=True)
+def _dual(order_e, order_t, te, t0, F, e0, E, last_t, posord, v0, d1, b2):
+    """Dimensions 1-2 when every edge has at most two triangles (duality).
+
+    The (edge, triangle) pairs are those of the anti-transposed (coboundary) matrix
+    (de Silva, Morozov & Vejdemo-Johansson 2011): edge columns in decreasing order,
+    each with at most two triangle rows. Such a matrix is a graph's incidence
+    matrix (a triangle node per row, one virtual node for the edges with a single
+    triangle), so its reduction is a union-find over triangles in which an edge
+    joining two components kills the earlier of their two latest triangles (the
+    virtual node counts as later than all). Triangles never killed are the
+    positive ones (essential 2-classes). Returns the number of dim-2 rows, or -1
+    if an edge killed this way was not positive (impossible; the caller then
+    falls back to the general reduction).
+    """
+    pos = np.empty(F + 1, dtype=np.int64)
+    for s in range(F):
+        pos[order_t[s]] = s
+    pos[F] = F  # virtual node: later than every triangle
+    c0 = np.full(E, -1, dtype=np.int64)
+    c1 = np.full(E, F, dtype=np.int64)
+    for t in range(F):
+        for q in range(3):
+            e = te[q, t0 + t] - e0
+            if c0[e] < 0:
+                c0[e] = t
+            else:
+                c1[e] = t
+    parent = np.arange(F + 1)
+    latest = np.arange(F + 1)  # latest node of each component (at its root)
+    killed = np.zeros(F, dtype=np.bool_)
+    for i in range(E - 1, -1, -1):
+        e = order_e[i]
+        if c0[e] < 0:
+            continue
+        a = _find(parent, c0[e])
+        b = _find(parent, c1[e])
+        if a == b:
+            continue
+        la = latest[a]
+        lb = latest[b]
+        p = posord[e]
+        if p < 0:
+            return -1
+        if pos[la] < pos[lb]:
+            d1[e0 + p] = last_t[la] + v0
+            killed[la] = True
+            parent[a] = b
+        else:
+            d1[e0 + p] = last_t[lb] + v0
+            killed[lb] = True
+            parent[b] = a
+    n2 = 0
+    for s in range(F):
+        t = order_t[s]
+        if not killed[t]:
+            b2[t0 + n2] = last_t[t] + v0
+            n2 += 1
+    return n2
+
+
+@njit(cache=True)
+def _solve(vals, v0, v1, eu, ev, e0, e1, tri, te, t0, t1, dv0, b1, d1, b2):
+    """One problem: vertices ``v0:v1``, edges ``e0:e1``, triangles ``t0:t1`` (global ids).
+
+    Writes dim-0 deaths into ``dv0[v0:v1]``, dim-1 rows into ``b1/d1[e0:...]`` and
+    dim-2 rows into ``b2[t0:...]``; returns the numbers of dim-1 and dim-2 rows.
+    """
+    n = v1 - v0
+    E = e1 - e0
+    F = t1 - t0
+    order_v = np.argsort(vals[v0:v1], kind="mergesort")
+    r = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        r[order_v[i]] = i
+    # edges: last vertex and order
+    last_e = np.empty(E, dtype=np.int64)
+    key = np.empty(E, dtype=np.int64)
+    for e in range(E):
+        a = eu[e0 + e] - v0
+        b = ev[e0 + e] - v0
+        last_e[e] = a if r[a] > r[b] else b
+        key[e] = r[last_e[e]]
+    order_e = _counting_order(key, n)
+    # dimension 0: union-find, elder rule
+    parent = np.arange(n)
+    oldest = np.arange(n)
+    posord = np.full(E, -1, dtype=np.int64)
+    npos = 0
+    for t in range(E):
+        e = order_e[t]
+        a = _find(parent, eu[e0 + e] - v0)
+        b = _find(parent, ev[e0 + e] - v0)
+        if a == b:
+            b1[e0 + npos] = last_e[e] + v0
+            d1[e0 + npos] = -1
+            posord[e] = npos
+            npos += 1
+            continue
+        ma = oldest[a]
+        mb = oldest[b]
+        if r[ma] < r[mb]:
+            dv0[v0 + mb] = last_e[e] + v0
+            parent[b] = a
+        else:
+            dv0[v0 + ma] = last_e[e] + v0
+            parent[a] = b
+    # triangles: last vertex and order
+    last_t = np.empty(F, dtype=np.int64)
+    keyt = np.empty(F, dtype=np.int64)
+    for t in range(F):
+        best = tri[0, t0 + t] - v0
+        for q in range(1, 3):
+            c = tri[q, t0 + t] - v0
+            if r[c] > r[best]:
+                best = c
+        last_t[t] = best
+        keyt[t] = r[best]
+    order_t = _counting_order(keyt, n)
+    if _manifold_edges(te, t0, t1, e0, E):
+        n2 = _dual(order_e, order_t, te, t0, F, e0, E, last_t, posord, v0, d1, b2)
+        if n2 >= 0:
+            return npos, n2
+        for i in range(npos):  # pragma: no cover - a theorem, kept as a guard
+            d1[e0 + i] = -1
+    n2 = _reduce(order_t, te, t0, F, e0, last_t, posord, npos, v0, d1, b2)
     return npos, n2
 
 

@@ -75,7 +75,8 @@ def _kernel():
 
     seam.configure_numba()
     if not _READY[0]:
-        seam.refresh_numba_cache((_mesh_kernels.mesh_pairs_kernel, _mesh_kernels._solve), _kernels,
+        k = _mesh_kernels
+        seam.refresh_numba_cache((k.mesh_pairs_kernel, k._solve, k._dual, k._reduce), _kernels,
                                  "topograph_mesh")
         _READY[0] = True
     return _mesh_kernels.mesh_pairs_kernel
