@@ -104,7 +104,7 @@ def _pivot(hp, hs):
 
 
 @njit(cache=True)
-def _reduce(order_t, te, t0, F, e0, last_t, posord, npos, v0, d1, b2):
+def _reduce(order_t, te, t0, F, e0, last_t, posord, npos, v0, d1, b2, c):
     """General path: reduction of the compressed triangle columns (any 2-complex)."""
     # Dimensions 1-2: reduction of the compressed triangle columns. The working column
     # is a max-heap with lazy Z/2 cancellation (equal entries cancel in pairs when they
@@ -133,7 +133,7 @@ def _reduce(order_t, te, t0, F, e0, last_t, posord, npos, v0, d1, b2):
             pivot_start[top] = used
             pivot_len[top] = hs
             used += hs
-            d1[e0 + top] = last_t[t] + v0
+            d1[e0 + top, c] = last_t[t] + v0
             continue
         while True:
             low, hs = _pivot(hp, hs)
@@ -163,9 +163,9 @@ def _reduce(order_t, te, t0, F, e0, last_t, posord, npos, v0, d1, b2):
             pivot_start[low] = used
             pivot_len[low] = m
             used += m
-            d1[e0 + low] = last_t[t] + v0
+            d1[e0 + low, c] = last_t[t] + v0
         else:
-            b2[t0 + n2] = last_t[t] + v0
+            b2[t0 + n2, c] = last_t[t] + v0
             n2 += 1
     return n2
 
@@ -184,7 +184,7 @@ def _manifold_edges(te, t0, t1, e0, E):
 
 
 @njit(cache=True)
-def _dual(order_e, order_t, te, t0, F, e0, E, last_t, posord, v0, d1, b2):
+def _dual(order_e, order_t, te, t0, F, e0, E, last_t, posord, v0, d1, b2, c):
     """Dimensions 1-2 when every edge has at most two triangles (duality).
 
     The (edge, triangle) pairs are those of the anti-transposed (coboundary) matrix
@@ -228,28 +228,29 @@ def _dual(order_e, order_t, te, t0, F, e0, E, last_t, posord, v0, d1, b2):
         if p < 0:
             return -1
         if pos[la] < pos[lb]:
-            d1[e0 + p] = last_t[la] + v0
+            d1[e0 + p, c] = last_t[la] + v0
             killed[la] = True
             parent[a] = b
         else:
-            d1[e0 + p] = last_t[lb] + v0
+            d1[e0 + p, c] = last_t[lb] + v0
             killed[lb] = True
             parent[b] = a
     n2 = 0
     for s in range(F):
         t = order_t[s]
         if not killed[t]:
-            b2[t0 + n2] = last_t[t] + v0
+            b2[t0 + n2, c] = last_t[t] + v0
             n2 += 1
     return n2
 
 
 @njit(cache=True)
-def _solve(vals, v0, v1, eu, ev, e0, e1, tri, te, t0, t1, dv0, b1, d1, b2):
+def _solve(vals, v0, v1, eu, ev, e0, e1, tri, te, t0, t1, dv0, b1, d1, b2, c):
     """One problem: vertices ``v0:v1``, edges ``e0:e1``, triangles ``t0:t1`` (global ids).
 
-    Writes dim-0 deaths into ``dv0[v0:v1]``, dim-1 rows into ``b1/d1[e0:...]`` and
-    dim-2 rows into ``b2[t0:...]``; returns the numbers of dim-1 and dim-2 rows.
+    Writes column ``c`` (the filtration): dim-0 deaths into ``dv0[v0:v1, c]``, dim-1
+    rows into ``b1/d1[e0:..., c]``, dim-2 rows into ``b2[t0:..., c]``; returns the
+    numbers of dim-1 and dim-2 rows.
     """
     n = v1 - v0
     E = e1 - e0
@@ -277,18 +278,18 @@ def _solve(vals, v0, v1, eu, ev, e0, e1, tri, te, t0, t1, dv0, b1, d1, b2):
         a = _find(parent, eu[e0 + e] - v0)
         b = _find(parent, ev[e0 + e] - v0)
         if a == b:
-            b1[e0 + npos] = last_e[e] + v0
-            d1[e0 + npos] = -1
+            b1[e0 + npos, c] = last_e[e] + v0
+            d1[e0 + npos, c] = -1
             posord[e] = npos
             npos += 1
             continue
         ma = oldest[a]
         mb = oldest[b]
         if r[ma] < r[mb]:
-            dv0[v0 + mb] = last_e[e] + v0
+            dv0[v0 + mb, c] = last_e[e] + v0
             parent[b] = a
         else:
-            dv0[v0 + ma] = last_e[e] + v0
+            dv0[v0 + ma, c] = last_e[e] + v0
             parent[a] = b
     # triangles: last vertex and order
     last_t = np.empty(F, dtype=np.int64)
@@ -296,19 +297,19 @@ def _solve(vals, v0, v1, eu, ev, e0, e1, tri, te, t0, t1, dv0, b1, d1, b2):
     for t in range(F):
         best = tri[0, t0 + t] - v0
         for q in range(1, 3):
-            c = tri[q, t0 + t] - v0
-            if r[c] > r[best]:
-                best = c
+            w = tri[q, t0 + t] - v0
+            if r[w] > r[best]:
+                best = w
         last_t[t] = best
         keyt[t] = r[best]
     order_t = _counting_order(keyt, n)
     if _manifold_edges(te, t0, t1, e0, E):
-        n2 = _dual(order_e, order_t, te, t0, F, e0, E, last_t, posord, v0, d1, b2)
+        n2 = _dual(order_e, order_t, te, t0, F, e0, E, last_t, posord, v0, d1, b2, c)
         if n2 >= 0:
             return npos, n2
         for i in range(npos):  # pragma: no cover - a theorem, kept as a guard
-            d1[e0 + i] = -1
-    n2 = _reduce(order_t, te, t0, F, e0, last_t, posord, npos, v0, d1, b2)
+            d1[e0 + i, c] = -1
+    n2 = _reduce(order_t, te, t0, F, e0, last_t, posord, npos, v0, d1, b2, c)
     return npos, n2
 
 
@@ -323,26 +324,26 @@ def mesh_pairs_kernel(vals, eu, ev, tri, te, voff, eoff, toff):
             ids of their edges ``(a, b), (b, c), (a, c)``.
         voff, eoff, toff: ``[B + 1]`` offsets of each sample's vertices, edges, triangles.
     Returns:
-        dv0 ``[k, N]`` (vertex giving the death of the class born at each vertex,
-        -1 if essential); b1, d1 ``[k, E]`` (dim-1 rows of each sample at the start
+        dv0 ``[N, k]`` (vertex giving the death of the class born at each vertex,
+        -1 if essential); b1, d1 ``[E, k]`` (dim-1 rows of each sample at the start
         of its edge range: birth vertex, death vertex or -1); n1 ``[k, B]`` their
-        counts; b2 ``[k, F]`` and n2 ``[k, B]`` the same for dim 2 (all essential).
+        counts; b2 ``[F, k]`` and n2 ``[k, B]`` the same for dim 2 (all essential).
     """
     k, N = vals.shape
     B = voff.shape[0] - 1
     E = eu.shape[0]
     F = tri.shape[1]
-    dv0 = np.full((k, N), -1, dtype=np.int64)
-    b1 = np.full((k, E), -1, dtype=np.int64)
-    d1 = np.full((k, E), -1, dtype=np.int64)
-    b2 = np.full((k, F), -1, dtype=np.int64)
+    dv0 = np.full((N, k), -1, dtype=np.int64)
+    b1 = np.empty((E, k), dtype=np.int64)
+    d1 = np.empty((E, k), dtype=np.int64)
+    b2 = np.empty((F, k), dtype=np.int64)
     n1 = np.zeros((k, B), dtype=np.int64)
     n2 = np.zeros((k, B), dtype=np.int64)
     for job in prange(k * B):
         f = job % k
         s = job // k
         a, b = _solve(vals[f], voff[s], voff[s + 1], eu, ev, eoff[s], eoff[s + 1], tri, te,
-                      toff[s], toff[s + 1], dv0[f], b1[f], d1[f], b2[f])
+                      toff[s], toff[s + 1], dv0, b1, d1, b2, f)
         n1[f, s] = a
         n2[f, s] = b
     return dv0, b1, d1, n1, b2, n2

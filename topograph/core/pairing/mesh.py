@@ -55,13 +55,15 @@ def triangle_edges(edges: np.ndarray, faces: np.ndarray, num_nodes: int) -> np.n
 
 
 def _compact(out: np.ndarray, counts: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows ``[P, k]`` from per-sample blocks ``out [k, M]`` with ``counts [k, B]`` valid entries."""
+    """Rows ``[P, k]`` from per-sample blocks ``out [M, k]`` with ``counts [k, B]`` valid rows."""
     if (counts != counts[:1]).any():  # pragma: no cover - a theorem, kept as a guard
         raise RuntimeError("row counts differ between filtrations; please report this")
     c = counts[0]
     sample = np.repeat(np.arange(c.shape[0]), c)
+    if sample.shape[0] == out.shape[0]:  # every block full (e.g. dimension 0)
+        return out, sample
     pos = off[:-1][sample] + (np.arange(sample.shape[0]) - np.repeat(np.cumsum(c) - c, c))
-    return np.ascontiguousarray(out[:, pos].T), sample
+    return out[pos], sample
 
 
 _READY = [False]
@@ -97,8 +99,8 @@ def pair_complexes(values: Tensor, edges: Tensor, faces: Tensor, batch: Tensor,
         if vt.dtype not in (torch.float32, torch.float64):
             vt = vt.float()  # exact, order-preserving for float16 / bfloat16
         n = values.shape[0]
-        e = edges.cpu().numpy().astype(np.int64)
-        f = faces.cpu().numpy().astype(np.int64)
+        e = edges.cpu().numpy().astype(np.int64, copy=False)
+        f = faces.cpu().numpy().astype(np.int64, copy=False)
         bt = batch.cpu().numpy()
         voff = offsets(bt, num_samples)
         eoff = offsets(bt[e[0]], num_samples)
@@ -114,4 +116,4 @@ def pair_complexes(values: Tensor, edges: Tensor, faces: Tensor, batch: Tensor,
     def t(a: np.ndarray) -> Tensor:
         return torch.from_numpy(np.ascontiguousarray(a)).to(device)
 
-    return MeshPairing(t(dv0.T), t(birth1), t(death1), t(s1), t(birth2), t(s2))
+    return MeshPairing(t(dv0), t(birth1), t(death1), t(s1), t(birth2), t(s2))
