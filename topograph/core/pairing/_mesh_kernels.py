@@ -11,7 +11,10 @@ The maths, per (sample, filtration) problem, all in parallel with ``prange``:
 * Dimension 0 (elder rule). Union-find over the edges in order. An edge joining
   two components is *negative*: it kills the younger of the two oldest vertices.
   The other edges are *positive* (each creates a 1-cycle).
-* Dimensions 1, 2. Reduction of the boundary matrix ``D`` of the triangles over
+* Dimensions 1, 2, fast path (every edge in at most two triangles): a union-find
+  over the triangles, edges in decreasing order (see :func:`_dual`).
+* Dimensions 1, 2, general path (any 2-complex). Reduction of the boundary
+  matrix ``D`` of the triangles over
   Z/2 (columns: triangles in order; rows: edges), the standard algorithm: add
   the earlier reduced column with the same lowest row until the lowest row is
   new (then ``(lowest edge, triangle)`` is a dim-1 pair) or the column is zero
