@@ -174,20 +174,23 @@ def _reduce(order_t, te, t0, F, e0, last_t, posord, npos, v0, d1, b2, c):
 
 
 @njit(cache=True)
-def _manifold_edges(te, t0, t1, e0, E):
-    """True if every edge of the problem has at most two triangles."""
-    cnt = np.zeros(E, dtype=np.int32)
+def _cofaces(te, t0, t1, cof):
+    """Fills ``cof[:, e]`` with the (sample-local) triangles of every edge of one
+    sample (-1: none); returns False if an edge has more than two triangles."""
     for t in range(t0, t1):
         for q in range(3):
-            e = te[q, t] - e0
-            cnt[e] += 1
-            if cnt[e] > 2:
+            e = te[q, t]
+            if cof[0, e] < 0:
+                cof[0, e] = t - t0
+            elif cof[1, e] < 0:
+                cof[1, e] = t - t0
+            else:
                 return False
     return True
 
 
 @njit(cache=True)
-def _dual(order_e, order_t, te, t0, F, e0, E, last_t, posord, v0, d1, b2, c):
+def _dual(order_e, order_t, cof, t0, F, e0, E, last_t, posord, v0, d1, b2, c):
     """Dimensions 1-2 when every edge has at most two triangles (duality).
 
     The (edge, triangle) pairs are those of the anti-transposed (coboundary) matrix
@@ -205,24 +208,17 @@ def _dual(order_e, order_t, te, t0, F, e0, E, last_t, posord, v0, d1, b2, c):
     for s in range(F):
         pos[order_t[s]] = s
     pos[F] = F  # virtual node: later than every triangle
-    c0 = np.full(E, -1, dtype=np.int64)
-    c1 = np.full(E, F, dtype=np.int64)
-    for t in range(F):
-        for q in range(3):
-            e = te[q, t0 + t] - e0
-            if c0[e] < 0:
-                c0[e] = t
-            else:
-                c1[e] = t
     parent = np.arange(F + 1)
     latest = np.arange(F + 1)  # latest node of each component (at its root)
     killed = np.zeros(F, dtype=np.bool_)
     for i in range(E - 1, -1, -1):
         e = order_e[i]
-        if c0[e] < 0:
+        ta = cof[0, e0 + e]
+        if ta < 0:
             continue
-        a = _find(parent, c0[e])
-        b = _find(parent, c1[e])
+        tb = cof[1, e0 + e]
+        a = _find(parent, ta)
+        b = _find(parent, tb if tb >= 0 else F)
         if a == b:
             continue
         la = latest[a]
@@ -285,7 +281,7 @@ def _value_order(vals, v0, v1):
 
 
 @njit(cache=True)
-def _solve(vals, v0, v1, eu, ev, e0, e1, tri, te, t0, t1, dv0, b1, d1, b2, c):
+def _solve(vals, v0, v1, eu, ev, e0, e1, tri, te, t0, t1, cof, manifold, dv0, b1, d1, b2, c):
     """One problem: vertices ``v0:v1``, edges ``e0:e1``, triangles ``t0:t1`` (global ids).
 
     Writes column ``c`` (the filtration): dim-0 deaths into ``dv0[v0:v1, c]``, dim-1
@@ -343,8 +339,8 @@ def _solve(vals, v0, v1, eu, ev, e0, e1, tri, te, t0, t1, dv0, b1, d1, b2, c):
         last_t[t] = best
         keyt[t] = r[best]
     order_t = _counting_order(keyt, n)
-    if _manifold_edges(te, t0, t1, e0, E):
-        n2 = _dual(order_e, order_t, te, t0, F, e0, E, last_t, posord, v0, d1, b2, c)
+    if manifold:
+        n2 = _dual(order_e, order_t, cof, t0, F, e0, E, last_t, posord, v0, d1, b2, c)
         if n2 >= 0:
             return npos, n2
         for i in range(npos):  # pragma: no cover - a theorem, kept as a guard
@@ -379,11 +375,15 @@ def mesh_pairs_kernel(vals, eu, ev, tri, te, voff, eoff, toff):
     b2 = np.empty((F, k), dtype=np.int64)
     n1 = np.zeros((k, B), dtype=np.int64)
     n2 = np.zeros((k, B), dtype=np.int64)
+    cof = np.full((2, E), -1, dtype=np.int64)  # the triangles of every edge (complex only)
+    manifold = np.zeros(B, dtype=np.bool_)
+    for s in prange(B):
+        manifold[s] = _cofaces(te, toff[s], toff[s + 1], cof)
     for job in prange(k * B):
         f = job % k
         s = job // k
         a, b = _solve(vals[f], voff[s], voff[s + 1], eu, ev, eoff[s], eoff[s + 1], tri, te,
-                      toff[s], toff[s + 1], dv0, b1, d1, b2, f)
+                      toff[s], toff[s + 1], cof, manifold[s], dv0, b1, d1, b2, f)
         n1[f, s] = a
         n2[f, s] = b
     return dv0, b1, d1, n1, b2, n2

@@ -79,7 +79,7 @@ def _kernel():
     seam.configure_numba()
     if not _READY[0]:
         k = _mesh_kernels
-        seam.refresh_numba_cache((k.mesh_pairs_kernel, k._solve, k._dual, k._reduce, k._value_order), _kernels,
+        seam.refresh_numba_cache((k.mesh_pairs_kernel, k._solve, k._dual, k._reduce), _kernels,
                                  "topograph_mesh")
         _READY[0] = True
     return _mesh_kernels.mesh_pairs_kernel
