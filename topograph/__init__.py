@@ -22,6 +22,7 @@ from topograph.core import (  # noqa: E402
     rips_persistence,
 )
 from topograph.core import ComplexPersistence, pht  # noqa: E402
+from topograph.core import ExtendedPersistence, extended_persistence, graph_persistence  # noqa: E402
 
 __all__ = [
     "Diagram",
@@ -29,6 +30,9 @@ __all__ = [
     "GraphPersistence",
     "RipsPersistence",
     "lower_star_persistence",
+    "graph_persistence",
+    "extended_persistence",
+    "ExtendedPersistence",
     "rips_persistence",
     "ComplexPersistence",
     "pht",

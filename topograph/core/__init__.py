@@ -7,7 +7,9 @@ differentiable filtration tensors (:mod:`~topograph.core.diagram`).
 """
 from topograph.core.complex import GraphBatch, canonical_edges, canonical_faces
 from topograph.core.diagram import Diagram
+from topograph.core.extended import ExtendedPersistence, extended_persistence
 from topograph.core.filtration import edge_lengths, lower_star, pairwise_distances
+from topograph.core.graph_persistence import graph_persistence
 from topograph.core.pairing.graph import GraphPairing, pair_graphs
 from topograph.core.pairing.rips import rips_dim1_pairs, rips_pairs
 from topograph.core.mesh_persistence import ComplexPersistence
@@ -30,6 +32,9 @@ __all__ = [
     "canonical_edges",
     "canonical_faces",
     "edge_lengths",
+    "ExtendedPersistence",
+    "extended_persistence",
+    "graph_persistence",
     "lower_star",
     "lower_star_persistence",
     "pair_graphs",

@@ -13,21 +13,9 @@ import torch
 from torch import Tensor
 
 from topograph.core.complex import GraphBatch
+from topograph.core._graph_diagrams import group_max
 from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential_births
 from topograph.core.pairing.mesh import pair_complexes
-
-
-def group_max(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
-    """Differentiable per-sample maximum ``[num_groups, k]`` of ``values [N, k]``."""
-    k = values.shape[1]
-    idx = batch[:, None].expand(-1, k)
-    init = torch.full((num_groups, k), float("-inf"), dtype=values.dtype, device=values.device)
-    mx = init.scatter_reduce(0, idx, values.detach(), reduce="amax")
-    hit = values.detach() == mx[batch]
-    ar = torch.arange(values.shape[0], device=values.device)[:, None].expand(-1, k)
-    arg = torch.full((num_groups, k), -1, dtype=torch.long, device=values.device)
-    arg = arg.scatter_reduce(0, idx, torch.where(hit, ar, -1), reduce="amax")
-    return values.gather(0, arg.clamp_min(0))
 
 
 @dataclass

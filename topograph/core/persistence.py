@@ -12,6 +12,7 @@ import torch
 from torch import Tensor
 
 from topograph.core._deprecation import keyword_only, renamed_kwargs
+from topograph.core._graph_diagrams import graph_diagrams
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import (
     Diagram,
@@ -22,8 +23,7 @@ from topograph.core.diagram import (
 )
 from topograph.core.filtration import edge_lengths, pairwise_distances
 from topograph.core.kernels import resolve
-from topograph.core.mesh_persistence import ComplexPersistence, complex_persistence, group_max
-from topograph.core.pairing.graph import pair_graphs
+from topograph.core.mesh_persistence import ComplexPersistence, complex_persistence
 from topograph.core.pairing.rips import (
     farthest_pair,
     rips_dim1_pairs,
@@ -92,9 +92,6 @@ class RipsPersistence:
 
     def as_list(self, dim: int, filtration: int = 0) -> list[Tensor]:
         return self.diagram(dim).as_list(filtration)
-
-
-_group_max = group_max  # one definition, in mesh_persistence (shared with the mesh path)
 
 
 @renamed_kwargs(num_graphs="num_samples", essential="essential_death", check="validate")
@@ -183,37 +180,7 @@ def lower_star_persistence(
                              "numba kernel with a host round trip)")
         resolve(backend, vals.device)  # the seam checks the name; meshes always pair with numba
         return complex_persistence(vals, cx, essential_death, validate)
-    k = vals.shape[1]
-    ei = cx.edge_index
-    pairing = pair_graphs(vals, ei, cx.edge_batch, n, backend=backend, num_samples=cx.num_samples)
-
-    # Dimension 0: the death value of a vertex's class is the value of the last vertex
-    # of its killing edge.
-    ess0 = pairing.death_edge < 0
-    death_vertex = pairing.death_vertex
-    birth_vertex = torch.arange(n, device=vals.device)[:, None].expand(n, k)
-    death0 = vals.gather(0, death_vertex.clamp_min(0))
-    need_max = essential_death == "max"
-    gmax = _group_max(vals, cx.batch, cx.num_samples) if need_max else None
-    # index_select, not gmax[...]: the backward of advanced indexing (index_put with
-    # accumulate) sums in a thread-dependent order on the CPU; index_add does not
-    death0 = apply_essential(death0, ess0, essential_death, gmax.index_select(0, cx.batch) if need_max else None)
-    if validate:
-        check_essential_births(essential_death, vals, ess0)
-    dim0 = Diagram(0, vals, death0, ess0, cx.batch, birth_vertex, death_vertex,
-                   cx.num_samples, essential_death)
-
-    # Dimension 1: every cycle edge is born at its value and never dies.
-    ce = pairing.cycle_edges  # [C, k]
-    bv1 = pairing.cycle_vertex
-    birth1 = vals.gather(0, bv1)
-    ess1 = torch.ones_like(ce, dtype=torch.bool)
-    if validate:
-        check_essential_births(essential_death, birth1, ess1)
-    death1 = apply_essential(birth1, ess1, essential_death,
-                             gmax.index_select(0, pairing.cycle_batch) if need_max else None)
-    dim1 = Diagram(1, birth1, death1, ess1, pairing.cycle_batch, bv1, torch.full_like(ce, -1),
-                   cx.num_samples, essential_death)
+    dim0, dim1 = graph_diagrams(vals, cx, essential_death, backend, validate=validate)
     return GraphPersistence(dim0, dim1, cx)
 
 

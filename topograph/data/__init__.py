@@ -18,6 +18,7 @@ _EXPORTS: dict[str, str] = {
     "cv_splits": "topograph.data.splits",
     "cycles_dataset": "topograph.data.synthetic_graphs",
     "necklaces_dataset": "topograph.data.synthetic_graphs",
+    "csl_dataset": "topograph.data.csl",
     "Spheres": "topograph.data.spheres",
     "make_spheres": "topograph.data.spheres",
     "Digits": "topograph.data.images",

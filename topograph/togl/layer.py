@@ -7,15 +7,23 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.nn.norm import BatchNorm
 
-from topograph.core import GraphBatch, GraphPersistence, lower_star_persistence
+from topograph.core import (
+    GraphBatch,
+    GraphPersistence,
+    extended_persistence,
+    graph_persistence,
+    lower_star_persistence,
+)
 from topograph.core._deprecation import keyword_only, renamed_kwargs
+from topograph.core.extended import ExtendedPersistence
 from topograph.core.validation import all_finite, check_float, check_matches_parameters
 from topograph.togl.coordinates import COORDINATE_FUNCTIONS, make_coordinate_function
 from topograph.togl.deepset import DeepSet, FiltrationwiseDeepSet, graph_pool
 
-__all__ = ["TOGL", "EMBEDDINGS"]
+__all__ = ["TOGL", "EMBEDDINGS", "PERSISTENCE"]
 
 EMBEDDINGS = ("deepset",) + tuple(COORDINATE_FUNCTIONS)
+PERSISTENCE = ("ordinary", "extended")
 
 
 class _VertexEmbedding(nn.Module):
@@ -118,6 +126,20 @@ class TOGL(nn.Module):
             ``(f_v, f_v)`` and edges ``(w_e, w_e)`` (same embeddings and sizes).
         validate: raise a clear error on NaN / inf node features (one host sync).
         backend: pairing backend of the core (``"auto"``, ``"numba"``, ``"triton"``).
+        persistence: ``"ordinary"`` (default, the paper's sublevel persistence) or
+            ``"extended"``: extended persistence
+            (:func:`topograph.core.extended_persistence`), so every class dies at a
+            finite value. Every vertex gets two dim-0 pairs per filtration: from
+            the up sweep its ordinary pair, or (min, max) of its component at the
+            component's minimum; from the down sweep its relative pair, or (max,
+            min) at the component's maximum (third channel 1 for the component
+            pairs). The dim-1 rows are the extended cycle pairs (birth at the
+            cycle's closing edge, finite death).
+        edge_filtration: learn edge values too (RePHINE-style,
+            :func:`topograph.core.graph_persistence`): ``w(u, v) = max(f_u, f_v) +
+            softplus(Lin(ReLU(h_u + h_v)))`` with ``h = Lin(x)`` (sizes as in the
+            vertex filtration MLP): symmetric in the endpoints and always a valid
+            filtration. Not combinable with ``persistence="extended"``.
 
     Shapes:
         - **input:** node features ``[N, in_channels]``, edge indices ``[2, E]``
@@ -135,8 +157,14 @@ class TOGL(nn.Module):
                  embedding: str = "deepset", num_functions: int = 3,
                  deepset_hidden: int = 32, use_dim1: bool = True,
                  dim1_to_nodes: bool = True, dim1_pool: str = "sum",
-                 static: bool = False, validate: bool = True, backend: str = "auto") -> None:
+                 static: bool = False, validate: bool = True, backend: str = "auto",
+                 persistence: str = "ordinary", edge_filtration: bool = False) -> None:
         super().__init__()
+        if persistence not in PERSISTENCE:
+            raise ValueError(f"persistence must be one of {PERSISTENCE}, got {persistence!r}")
+        if persistence == "extended" and edge_filtration:
+            raise ValueError("persistence='extended' is computed for vertex (lower-star) "
+                             "filtrations; use edge_filtration=False with it")
         out_channels = in_channels if out_channels is None else out_channels
         if embedding not in EMBEDDINGS:
             raise ValueError(f"embedding must be one of {EMBEDDINGS}, got {embedding!r}")
@@ -154,11 +182,19 @@ class TOGL(nn.Module):
         self.static = static
         self.validate = validate
         self.backend = backend
+        self.persistence = persistence
+        self.edge_filtration = edge_filtration
 
         k = num_filtrations
         self.filtration = nn.Sequential(nn.Linear(in_channels, hidden), nn.ReLU(),
                                         nn.Linear(hidden, k))
-        self.embed0 = _VertexEmbedding(embedding, k, num_functions, deepset_hidden)
+        self.edge_mlp: nn.Sequential | None = None
+        if edge_filtration:
+            self.edge_mlp = nn.Sequential(nn.Linear(in_channels, hidden), nn.ReLU(),
+                                          nn.Linear(hidden, k))
+        # extended persistence gives every vertex two pairs per filtration (up and down)
+        k0 = 2 * k if persistence == "extended" else k
+        self.embed0 = _VertexEmbedding(embedding, k0, num_functions, deepset_hidden)
         # no bias: the BatchNorm that follows removes it (its gradient is rounding noise)
         self.lin0 = nn.Linear(self.embed0.out_features, out_channels, bias=False)
         self.embed1: _CycleEmbedding | None = None
@@ -179,7 +215,7 @@ class TOGL(nn.Module):
         return self.embed1.out_features if self.embed1 is not None else 0
 
     def reset_parameters(self) -> None:
-        for m in self.filtration:
+        for m in list(self.filtration) + list(self.edge_mlp or []):
             if isinstance(m, nn.Linear):
                 m.reset_parameters()
         for m in (self.embed0, self.lin0, self.embed1, self.lin1, self.norm):
@@ -215,12 +251,32 @@ class TOGL(nn.Module):
     @keyword_only(4, ("num_samples",))
     @renamed_kwargs(num_graphs="num_samples")
     def diagrams(self, x: Tensor, edge_index: Tensor, batch: Tensor | None = None, *,
-                 num_samples: int | None = None) -> GraphPersistence:
-        """The core's :class:`~topograph.core.GraphPersistence` of the learned filtrations."""
+                 num_samples: int | None = None) -> GraphPersistence | ExtendedPersistence:
+        """The core's diagrams of the learned filtrations: a
+        :class:`~topograph.core.GraphPersistence`, or an
+        :class:`~topograph.core.ExtendedPersistence` with ``persistence="extended"``."""
         self._check(x, edge_index, batch)
-        return lower_star_persistence(self.filtration(x), edge_index, batch,
+        values = self.filtration(x)
+        if self.persistence == "extended":
+            return extended_persistence(values, edge_index, batch, num_samples=num_samples)
+        if self.edge_mlp is not None:
+            cx = GraphBatch.from_edge_index(edge_index, x.size(0), batch, num_samples=num_samples)
+            return graph_persistence(values, self._edge_values(x, values, cx), cx,
+                                     essential_death="max", backend=self.backend)
+        return lower_star_persistence(values, edge_index, batch,
                                       num_samples=num_samples, essential_death="max",
                                       backend=self.backend)
+
+    def _edge_values(self, x: Tensor, values: Tensor, cx: GraphBatch) -> Tensor:
+        """Learned edge values ``[E, k]`` on the canonical edges of ``cx``: ``max(f_u, f_v)
+        + softplus(Lin(ReLU(h_u + h_v)))`` with ``h = Lin(x)`` per vertex (valid by
+        construction; the first layer runs on vertices, so only ``hidden``-wide rows
+        are gathered per edge)."""
+        u, v = cx.edge_index
+        first, act, second = self.edge_mlp
+        h = first(x)
+        inc = nn.functional.softplus(second(act(h.index_select(0, u) + h.index_select(0, v))))
+        return torch.maximum(values.index_select(0, u), values.index_select(0, v)) + inc
 
     def _pairs(self, x: Tensor, edge_index: Tensor, batch: Tensor | None,
                num_samples: int | None) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, int]:
@@ -231,14 +287,48 @@ class TOGL(nn.Module):
             zero = torch.zeros_like(values)
             p0 = torch.stack([values, values, zero], -1)
             w = values[cx.edge_index].amax(0)  # [E, k]
+            if self.edge_mlp is not None:
+                w = self._edge_values(x, values, cx)
             p1 = torch.stack([w, w, torch.zeros_like(w)], -1)
             return p0, cx.batch, p1, cx.edge_batch, cx.batch, cx.num_samples
-        res = lower_star_persistence(values, edge_index, batch, num_samples=num_samples,
-                                     essential_death="max", backend=self.backend)
+        if self.persistence == "extended":
+            return self._extended_pairs(values, edge_index, batch, num_samples)
+        if self.edge_mlp is not None:
+            cx = GraphBatch.from_edge_index(edge_index, x.size(0), batch, num_samples=num_samples)
+            res = graph_persistence(values, self._edge_values(x, values, cx), cx,
+                                    essential_death="max", backend=self.backend,
+                                    validate=False)
+        else:
+            res = lower_star_persistence(values, edge_index, batch, num_samples=num_samples,
+                                         essential_death="max", backend=self.backend)
         d0, d1 = res.dim0, res.dim1
         p0 = torch.stack([d0.birth, d0.death, d0.essential.to(values.dtype)], -1)
         p1 = torch.stack([d1.birth, d1.death, d1.essential.to(values.dtype)], -1)
         return p0, d0.batch, p1, d1.batch, d0.batch, d0.num_samples
+
+    def _extended_pairs(self, values: Tensor, edge_index: Tensor, batch: Tensor | None,
+                        num_samples: int | None
+                        ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, int]:
+        """Extended diagrams as TOGL rows: two dim-0 pairs per vertex and filtration
+        (``[N, 2k, 3]``: the up sweep's, then the down sweep's), the extended cycle
+        pairs as dim-1 rows."""
+        res = extended_persistence(values, edge_index, batch, num_samples=num_samples,
+                                   validate=False)
+        o, r1, e0 = res.ordinary0, res.relative1, res.extended0
+        # up: a vertex's ordinary pair, or (min, max) of its component at the minimum
+        up = values.scatter(0, torch.cat([o.birth_index, e0.birth_index]),
+                            torch.cat([o.death, e0.death]))
+        # down: a vertex's relative pair, or (max, min) of its component at the maximum
+        down = values.scatter(0, torch.cat([r1.birth_index, e0.death_index]),
+                              torch.cat([r1.death, e0.birth]))
+        zero = torch.zeros_like(values)
+        p0 = torch.cat([torch.stack([values, up, zero.scatter(0, e0.birth_index, 1.0)], -1),
+                        torch.stack([values, down, zero.scatter(0, e0.death_index, 1.0)], -1)],
+                       1)
+        e1 = res.extended1
+        p1 = torch.stack([e1.birth, e1.death, torch.zeros_like(e1.birth)], -1)
+        cx = res.complex
+        return p0, cx.batch, p1, e1.batch, cx.batch, cx.num_samples
 
     @keyword_only(4, ("num_samples", "return_graph_features"))
     @renamed_kwargs(num_graphs="num_samples")
@@ -259,6 +349,10 @@ class TOGL(nn.Module):
 
     def __repr__(self) -> str:
         extra = ", static=True" if self.static else ""
+        if self.persistence != "ordinary":
+            extra += f", persistence={self.persistence!r}"
+        if self.edge_filtration:
+            extra += ", edge_filtration=True"
         return (f"{type(self).__name__}({self.in_channels}, {self.out_channels}, "
                 f"num_filtrations={self.num_filtrations}, embedding={self.embedding!r}, "
                 f"use_dim1={self.use_dim1}{extra})")

@@ -15,87 +15,14 @@ from numba import njit, prange
 import topograph.core._numba_config  # noqa: F401  (threading layer before any parallel kernel)
 
 
-@njit(cache=True, inline="always")
-def _find(parent: np.ndarray, x: int) -> int:
-    while parent[x] != x:
-        parent[x] = parent[parent[x]]  # path halving
-        x = parent[x]
-    return x
-
-
-@njit(cache=True, parallel=True)
-def lower_star_pairs_kernel(u, v, values):
-    """Elder-rule union-find for ``k`` lower-star filtrations of a batch of graphs.
-
-    Per filtration (in parallel): one stable argsort of the vertex values gives the
-    vertex order ``(value, index)``; edges are then ordered by the rank of their
-    last vertex, ties by edge index, with a counting sort (no edge sort); one
-    union-find over the whole batch follows (graphs are disjoint).
-
-    Args:
-        u, v: ``[E]`` int64 canonical edge endpoints.
-        values: ``[k, N]`` float vertex values.
-    Returns:
-        rank ``[k, N]``; death_edge and death_vertex ``[k, N]`` (edge killing the class
-        born at each vertex and that edge's last vertex; -1 if essential);
-        cycle_edge and cycle_vertex ``[k, E]`` (cycle-closing edges in edge order
-        and their last vertices, first ``count[f]`` entries valid); count ``[k]``.
-    """
-    k, N = values.shape
-    E = u.shape[0]
-    rank = np.empty((k, N), dtype=np.int64)
-    death_edge = np.full((k, N), -1, dtype=np.int64)
-    death_vertex = np.full((k, N), -1, dtype=np.int64)
-    cycle_edge = np.zeros((k, E), dtype=np.int64)
-    cycle_vertex = np.zeros((k, E), dtype=np.int64)
-    count = np.zeros(k, dtype=np.int64)
-    for f in prange(k):
-        order_v = np.argsort(values[f], kind="mergesort")  # stable: ties by index
-        r = rank[f]
-        for i in range(N):
-            r[order_v[i]] = i
-        last = np.empty(E, dtype=np.int64)
-        start = np.zeros(N + 1, dtype=np.int64)
-        for e in range(E):
-            a = u[e]
-            b = v[e]
-            last[e] = a if r[a] > r[b] else b
-            start[r[last[e]] + 1] += 1
-        for i in range(N):
-            start[i + 1] += start[i]
-        order_e = np.empty(E, dtype=np.int64)
-        for e in range(E):  # counting sort, stable in the edge index
-            key = r[last[e]]
-            order_e[start[key]] = e
-            start[key] += 1
-        parent = np.arange(N)
-        oldest = np.arange(N)  # oldest vertex of the component, stored at its root
-        closes = np.zeros(E, dtype=np.bool_)
-        for t in range(E):
-            e = order_e[t]
-            a = _find(parent, u[e])
-            b = _find(parent, v[e])
-            if a == b:
-                closes[e] = True
-                continue
-            ma = oldest[a]
-            mb = oldest[b]
-            if r[ma] < r[mb]:
-                death_edge[f, mb] = e
-                death_vertex[f, mb] = last[e]
-                parent[b] = a
-            else:
-                death_edge[f, ma] = e
-                death_vertex[f, ma] = last[e]
-                parent[a] = b
-        c = 0
-        for e in range(E):
-            if closes[e]:
-                cycle_edge[f, c] = e
-                cycle_vertex[f, c] = last[e]
-                c += 1
-        count[f] = c
-    return rank, death_edge, death_vertex, cycle_edge, cycle_vertex, count
+# The graph kernels live in their own module; re-exported here for callers of the
+# historical names.
+from topograph.core.pairing._graph_kernels import (  # noqa: E402,F401
+    _find,
+    edge_sort_keys,
+    graph_pairs_kernel,
+    lower_star_pairs_kernel,
+)
 
 
 # Two Prim scans, both O(n^2) without sorting the n(n-1)/2 edges:
@@ -309,13 +236,10 @@ def _prim_parallel(data, out, far, kind, packed):
         prim_sample(data[b], out[b], far[b], kind, packed)
 
 
-# Waking the thread pool costs tens of microseconds (milliseconds on a loaded
-# machine): only worth it for enough work.
-PARALLEL_MIN_WORK = 1 << 20
+# The serial / parallel decision is the kernel seam's (one threshold for every driver).
+from topograph.core.kernels import PARALLEL_MIN_WORK, use_parallel  # noqa: E402,F401
 
-
-def _use_parallel(batch: int, work_per_item: int) -> bool:
-    return batch > 1 and batch * work_per_item >= PARALLEL_MIN_WORK
+_use_parallel = use_parallel
 
 
 def run_prim(data: np.ndarray, kind: int, work: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,9 +1,11 @@
-"""Persistence pairing of lower-star filtrations on batched graphs (no gradients).
+"""Persistence pairing of graph filtrations on batched graphs (no gradients).
 
 Output is integer indices only; values are gathered later (``core.diagram``).
-Conventions (docs/conventions.md, "Filtrations and pairing"): vertices enter in the order of ``(value, index)``,
-edges in the order of ``(max of endpoint values, edge index)``, vertices before
-edges of equal value. Elder rule: a merging edge kills the younger of the two
+Conventions (docs/conventions.md, "Filtrations and pairing"): vertices enter in the
+order of ``(value, index)``, edges in the order of ``(edge value, rank of the later
+endpoint, edge index)``, vertices before edges of equal value. For lower-star
+filtrations the edge value is the max of the endpoint values, and the order is that
+of the later endpoint. Elder rule: a merging edge kills the younger of the two
 components' oldest vertices. Edges joining a component to itself close a cycle
 and create an essential 1-class.
 
@@ -32,7 +34,7 @@ from topograph.core.kernels import numba_pairing, resolve, triton_kernels
 
 @dataclass
 class GraphPairing:
-    """Index pairs of a batch of lower-star filtrations.
+    """Index pairs of a batch of graph filtrations.
 
     Attributes:
         death_edge: ``[N, k]`` edge killing the class born at each vertex, -1 if essential.
@@ -53,10 +55,15 @@ class GraphPairing:
 
 @keyword_only(4, ("backend",))
 def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_nodes: int, *,
-                backend: str = "auto", num_samples: int | None = None) -> GraphPairing:
-    """Dimension 0 and 1 pairing of lower-star filtrations ``values [N, k]``.
+                backend: str = "auto", num_samples: int | None = None,
+                edge_values: Tensor | None = None) -> GraphPairing:
+    """Dimension 0 and 1 pairing of graph filtrations with vertex values ``values [N, k]``.
 
     ``edge_index`` must be canonical (see :func:`topograph.core.complex.canonical_edges`).
+    ``edge_values [E, k]`` (aligned with ``edge_index``, each ``>=`` its endpoints'
+    values) gives an edge filtration; ``None`` is the lower-star filtration. The
+    ``death_vertex`` / ``cycle_vertex`` fields are the later endpoints of the edges
+    (the vertex that gives a lower-star edge its value).
     ``backend`` is resolved by :func:`topograph.core.kernels.resolve` (numba on the CPU,
     Triton for CUDA tensors, numba with one device round trip otherwise);
     ``num_samples`` (the Triton grid) is read from ``edge_batch`` if not given.
@@ -64,24 +71,30 @@ def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_node
     kind = resolve(backend, values.device)
     with torch.no_grad():
         values = values.detach()
+        if edge_values is not None:
+            edge_values = edge_values.detach()
         if kind == "triton":
-            return _pair_triton(values, edge_index, edge_batch, num_samples)
+            return _pair_triton(values, edge_index, edge_batch, num_samples, edge_values)
         if values.device.type == "cpu":
-            return _pair_numba(values, edge_index, edge_batch)
-        host = _pair_numba(values.cpu(), edge_index.cpu(), edge_batch.cpu())  # one round trip
+            return _pair_numba(values, edge_index, edge_batch, edge_values)
+        host = _pair_numba(values.cpu(), edge_index.cpu(), edge_batch.cpu(),  # one round trip
+                           None if edge_values is None else edge_values.cpu())
         return GraphPairing(*(getattr(host, f.name).to(values.device) for f in fields(GraphPairing)))
 
 
 def _pair_triton(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
-                 num_samples: int | None) -> GraphPairing:
-    """Lower-star as the edge filtration ``g(e) = max(f(u), f(v))`` on the Triton kernel."""
+                 num_samples: int | None, edge_values: Tensor | None = None) -> GraphPairing:
+    """The Triton kernel's edge-filtration contract; lower-star is the edge filtration
+    ``g(e) = max(f(u), f(v))``."""
     tg = triton_kernels("graph")
     vt = values.T.contiguous()
     u, v = edge_index[0].contiguous(), edge_index[1].contiguous()
     if num_samples is None:  # host sync; callers that know the batch size pass it
         num_samples = int(edge_batch[-1]) + 1 if edge_batch.numel() else 0
+    et = torch.maximum(vt[:, u], vt[:, v]) if edge_values is None \
+        else edge_values.T.contiguous()
     rank, death_edge, cyc, count = tg.pair_edge_filtration(
-        u, v, vt, torch.maximum(vt[:, u], vt[:, v]), edge_batch, num_samples)
+        u, v, vt, et, edge_batch, num_samples)
     last = torch.where(rank[:, u] > rank[:, v], u, v)  # [k, E] the vertex giving the edge its value
     if edge_index.shape[1]:
         death_vertex = torch.where(death_edge < 0, -1, last.gather(1, death_edge.clamp_min(0)))
@@ -94,15 +107,27 @@ def _pair_triton(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
                         last.gather(1, cycle_edges).T.contiguous(), cycle_batch)
 
 
-def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor) -> GraphPairing:
-    lower_star_pairs_kernel = numba_pairing().lower_star_pairs_kernel
+def _as_kernel_rows(x: Tensor) -> np.ndarray:
+    """``[n, k]`` -> contiguous ``[k, n]`` float32/64 numpy (half types widened exactly)."""
+    xt = x.T.contiguous()
+    if xt.dtype not in (torch.float32, torch.float64):
+        xt = xt.float()  # exact, order-preserving for float16 / bfloat16
+    return xt.numpy()
 
-    vt = values.T.contiguous()
-    if vt.dtype not in (torch.float32, torch.float64):
-        vt = vt.float()  # exact, order-preserving for float16 / bfloat16
+
+def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
+                edge_values: Tensor | None = None) -> GraphPairing:
+    kernels = numba_pairing()
+    vt = _as_kernel_rows(values)
+    packed = False
+    if edge_values is None:
+        et = np.empty((vt.shape[0], 0), dtype=np.uint64)
+    else:
+        et, packed = kernels.edge_sort_keys(_as_kernel_rows(edge_values))
     u = edge_index[0].contiguous().numpy()
     v = edge_index[1].contiguous().numpy()
-    _, death_edge, death_vertex, cyc, cycv, count = lower_star_pairs_kernel(u, v, vt.numpy())
+    _, death_edge, death_vertex, cyc, cycv, count = kernels.graph_pairs_kernel(
+        u, v, vt, et, edge_values is None, packed)
     c = int(count[0]) if len(count) else 0
     cycle_edges = torch.from_numpy(np.ascontiguousarray(cyc[:, :c].T))
     cycle_batch = edge_batch[cycle_edges[:, 0]] if c else edge_batch[:0]

@@ -1,0 +1,89 @@
+"""Gathering graph diagrams from a pairing (shared by lower-star and edge filtrations).
+
+The pairing (``core.pairing.graph``) names, per filtration, the edge that kills
+every vertex's class and the cycle-closing edges. This module turns those indices
+into :class:`~topograph.core.diagram.Diagram` objects by gathering values:
+
+* lower-star: an edge's value is gathered from its later endpoint (the arg-max
+  vertex), so gradients reach vertex values exactly as before;
+* edge filtrations: from the given edge values, so gradients reach the edges.
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from topograph.core.complex import GraphBatch
+from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential_births
+from topograph.core.pairing.graph import pair_graphs
+
+
+def group_max(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
+    """Differentiable per-group maximum ``[num_groups, k]`` of ``values [N, k]``."""
+    k = values.shape[1]
+    init = torch.full((num_groups, k), float("-inf"), dtype=values.dtype, device=values.device)
+    mx = init.scatter_reduce(0, batch[:, None].expand(-1, k), values.detach(), reduce="amax")
+    # Gather from the argmax vertex so that the value carries a gradient.
+    hit = values.detach() == mx[batch]
+    ar = torch.arange(values.shape[0], device=values.device)[:, None].expand(-1, k)
+    arg = torch.full((num_groups, k), -1, dtype=torch.long, device=values.device)
+    arg = arg.scatter_reduce(0, batch[:, None].expand(-1, k), torch.where(hit, ar, -1),
+                             reduce="amax")
+    return values.gather(0, arg.clamp_min(0))
+
+
+def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: str,
+                   edge_vals: Tensor | None = None, edge_source: Tensor | None = None,
+                   validate: bool = True) -> tuple[Diagram, Diagram]:
+    """Dimension 0 and 1 diagrams of ``vals [N, k]`` on the canonical complex ``cx``.
+
+    ``edge_vals [E, k]`` (aligned with ``cx.edge_index``) gives an edge filtration;
+    ``edge_source [E]`` is the caller's column each canonical edge was read from
+    (stored as the death / birth index of the edge rows). ``None``: lower-star.
+    ``validate``: a float ``essential`` cap may not precede an essential birth.
+    """
+    n, k = vals.shape
+    pairing = pair_graphs(vals, cx.edge_index, cx.edge_batch, n, backend=backend,
+                          num_samples=cx.num_samples, edge_values=edge_vals)
+    ess0 = pairing.death_edge < 0
+    birth_vertex = torch.arange(n, device=vals.device)[:, None].expand(n, k)
+    need_max = essential == "max"
+    if edge_vals is None:
+        # lower-star: the death value of a vertex's class is the value of the later
+        # vertex of its killing edge; a cycle is born at its edge's later vertex.
+        death_index = pairing.death_vertex
+        death0 = vals.gather(0, death_index.clamp_min(0))
+        birth1_index = pairing.cycle_vertex
+        birth1 = vals.gather(0, birth1_index)
+        gmax = group_max(vals, cx.batch, cx.num_samples) if need_max else None
+    else:
+        de = pairing.death_edge.clamp_min(0)
+        death0 = edge_vals.gather(0, de) if edge_vals.shape[0] else vals
+        death_index = torch.where(ess0, -1, edge_source[de]) if edge_vals.shape[0] \
+            else pairing.death_edge
+        birth1 = edge_vals.gather(0, pairing.cycle_edges)
+        birth1_index = edge_source[pairing.cycle_edges]
+        gmax = None
+        if need_max:  # the largest value of the graph is an edge's unless it has none
+            gmax = group_max(vals, cx.batch, cx.num_samples)
+            if edge_vals.shape[0]:
+                emax = group_max(edge_vals, cx.edge_batch, cx.num_samples)
+                has_edges = torch.bincount(cx.edge_batch, minlength=cx.num_samples) > 0
+                gmax = torch.where(has_edges[:, None], torch.maximum(gmax, emax), gmax)
+    # index_select, not gmax[...]: the backward of advanced indexing (index_put with
+    # accumulate) sums in a thread-dependent order on the CPU; index_add does not
+    death0 = apply_essential(death0, ess0, essential,
+                             gmax.index_select(0, cx.batch) if need_max else None)
+    if validate:
+        check_essential_births(essential, vals, ess0)
+    dim0 = Diagram(0, vals, death0, ess0, cx.batch, birth_vertex, death_index,
+                   cx.num_samples, essential)
+    ce = pairing.cycle_edges  # [C, k]
+    ess1 = torch.ones_like(ce, dtype=torch.bool)
+    if validate:
+        check_essential_births(essential, birth1, ess1)
+    death1 = apply_essential(birth1, ess1, essential,
+                             gmax.index_select(0, pairing.cycle_batch) if need_max else None)
+    dim1 = Diagram(1, birth1, death1, ess1, pairing.cycle_batch, birth1_index,
+                   torch.full_like(ce, -1), cx.num_samples, essential)
+    return dim0, dim1

@@ -1,0 +1,185 @@
+"""Persistence of graph filtrations with separate vertex and edge values (RePHINE-style).
+
+A graph filtration gives every vertex a value ``f(v)`` and every edge a value
+``g(e)``; it is a valid filtration (every sublevel set a subgraph) iff
+``g(u, v) >= max(f(u), f(v))``. The lower-star filtration is the special case
+``g = max(f(u), f(v))`` (:func:`topograph.core.lower_star_persistence` shares the
+code). Learning ``g`` separately is strictly more expressive than vertex values
+alone (Immonen, Souza & Garg, NeurIPS 2023).
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from topograph.core._deprecation import renamed_kwargs
+from topograph.core._graph_diagrams import graph_diagrams
+from topograph.core.complex import GraphBatch
+from topograph.core.diagram import Essential, check_essential
+from topograph.core.persistence import GraphPersistence
+from topograph.core.validation import (
+    check_float,
+    check_has_data,
+    check_same_device,
+    check_tensor,
+    check_finite,
+)
+
+INVALID_EDGES = ("raise", "clamp")
+
+
+def _as_2d(x: Tensor, name: str, first: str) -> Tensor:
+    check_float(x, name)
+    if x.dim() not in (1, 2):
+        raise ValueError(f"{name} must have shape [{first}] or [{first}, k], got {list(x.shape)}")
+    return x.unsqueeze(1) if x.dim() == 1 else x
+
+
+def edge_columns(edge_index: Tensor, cx: GraphBatch) -> tuple[Tensor, Tensor]:
+    """Map the caller's edge columns to the canonical edges of ``cx``.
+
+    Returns ``canon [E_in]`` (canonical edge of every input column, -1 for self-loops)
+    and ``source [E]`` (the first input column of every canonical edge).
+    """
+    n = cx.num_nodes
+    ei = edge_index.long()
+    lo, hi = torch.minimum(ei[0], ei[1]), torch.maximum(ei[0], ei[1])
+    key = lo * n + hi
+    ckey = cx.edge_index[0] * n + cx.edge_index[1]
+    loop = lo == hi
+    canon = torch.searchsorted(ckey, key).clamp_max(max(ckey.numel() - 1, 0))
+    canon = torch.where(loop, -1, canon)
+    cols = torch.arange(ei.shape[1], device=ei.device)
+    source = torch.full((ckey.numel(),), ei.shape[1], dtype=torch.long, device=ei.device)
+    keep = ~loop
+    source = source.scatter_reduce(0, canon[keep], cols[keep], reduce="amin")
+    return canon, source
+
+
+def _check_duplicates(ev: Tensor, canon: Tensor, source: Tensor, edge_index: Tensor) -> None:
+    """Both directions (and repeats) of an edge must carry the same value."""
+    keep = canon >= 0
+    ref = ev[source[canon.clamp_min(0)]]
+    bad = keep & (ev != ref).any(1)
+    if bool(bad.any()):
+        j = int(bad.nonzero()[0, 0])
+        i = int(source[canon[j]])
+        raise ValueError(
+            f"edge_values differ between columns {i} and {j} of edge_index, which are the "
+            f"same undirected edge {tuple(edge_index[:, j].tolist())}: "
+            f"{ev[i].tolist()} vs {ev[j].tolist()}; give both directions the same value")
+
+
+def _check_valid(vals: Tensor, ev: Tensor, cx: GraphBatch, source: Tensor) -> None:
+    u, v = cx.edge_index
+    low = torch.maximum(vals[u], vals[v])
+    bad = (ev < low).any(1)
+    if bool(bad.any()):
+        c = int(bad.nonzero()[0, 0])
+        j = int(source[c])
+        f = int((ev[c] < low[c]).nonzero()[0, 0])
+        raise ValueError(
+            f"invalid filtration: edge column {j} ({int(u[c])}, {int(v[c])}) has value "
+            f"{float(ev[c, f]):.6g} in filtration {f}, below its endpoint values "
+            f"({float(vals[u[c], f]):.6g}, {float(vals[v[c], f]):.6g}); an edge must not "
+            "enter before its vertices. Pass invalid_edges='clamp' to raise such edges to "
+            "the max of their endpoint values")
+
+
+@renamed_kwargs(num_graphs="num_samples", essential="essential_death", check="validate")
+def graph_persistence(
+    vertex_values: Tensor,
+    edge_values: Tensor,
+    edge_index: Tensor | GraphBatch,
+    batch: Tensor | None = None,
+    *,
+    num_samples: int | None = None,
+    essential_death: Essential = "inf",
+    invalid_edges: str = "raise",
+    validate: bool = True,
+    backend: str = "auto",
+) -> GraphPersistence:
+    """Persistence diagrams (dims 0 and 1) of graph filtrations with learnable edge values.
+
+    Args:
+        vertex_values: ``[N]`` or ``[N, k]`` vertex values (``k`` filtrations at once).
+        edge_values: ``[E]`` or ``[E, k]`` edge values aligned with the columns of
+            ``edge_index``. Both directions of an undirected edge (and repeated
+            columns) may be given; they must carry the same value (the first column
+            is the one gathered from). Self-loop columns are ignored.
+        edge_index: ``[2, E]`` edges in any direction, or a prepared
+            :class:`~topograph.core.GraphBatch` (then ``edge_values`` is aligned with its
+            canonical ``edge_index``).
+        batch: ``[N]`` sorted graph id of every vertex (PyG style); ``None`` = one graph.
+        num_samples: number of graphs (avoids reading it from ``batch``; deprecated
+            alias ``num_graphs``, the name in the issue).
+        essential_death: death of essential classes: ``"inf"``, ``"max"`` (the
+            graph's largest vertex or edge value, differentiable) or a float
+            (deprecated alias ``essential``).
+        invalid_edges: what to do with an edge whose value is below one of its
+            endpoints' values (not a filtration): ``"raise"`` a ``ValueError``
+            naming the first such edge, or ``"clamp"`` it to the max of its endpoint
+            values (``torch.maximum``: the gradient then goes to that vertex).
+        validate: check inputs (finite values, shapes, equal directions, validity).
+            ``validate=False`` skips the checks (and the ``"raise"`` test).
+        backend: ``"auto"`` (numba for CPU tensors, Triton for CUDA tensors),
+            ``"numba"`` or ``"triton"`` (see :func:`topograph.core.kernels.resolve`); both
+            kernels follow the same contract and give identical pairings.
+
+    Returns:
+        :class:`~topograph.core.GraphPersistence`: ``dim0`` one row per vertex (birth
+        ``f(v)``, death = value of the merging edge, elder rule), ``dim1`` one row per
+        cycle-closing edge (born at its edge value, essential), grouped by graph.
+        Gradients reach the paired vertex and edge values. Rows that come from an
+        edge store the caller's ``edge_index`` column in ``death_index`` (dim 0) and
+        ``birth_index`` (dim 1).
+    """
+    vals = _as_2d(vertex_values, "vertex_values", "N")
+    ev = _as_2d(edge_values, "edge_values", "E")
+    prepared = isinstance(edge_index, GraphBatch)
+    if prepared:
+        cx = edge_index
+        edge_index = cx.edge_index
+    check_tensor(edge_index, "edge_index")
+    if invalid_edges not in INVALID_EDGES:
+        raise ValueError(f"invalid_edges must be 'raise' or 'clamp', got {invalid_edges!r}")
+    check_essential(essential_death)
+    n, k = vals.shape
+    if n == 0:
+        raise ValueError("empty batch: vertex_values has no vertices")
+    if k == 0:
+        raise ValueError(f"vertex_values has shape {list(vertex_values.shape)}: no filtrations")
+    if edge_index.dim() != 2 or edge_index.shape[0] != 2:
+        raise ValueError(f"edge_index must have shape [2, E], got {list(edge_index.shape)}")
+    if ev.shape[0] != edge_index.shape[1]:
+        raise ValueError(f"edge_values has {ev.shape[0]} rows but edge_index has "
+                         f"{edge_index.shape[1]} columns; give one value per column")
+    if ev.shape[1] != k:
+        raise ValueError(f"edge_values has {ev.shape[1]} filtrations but vertex_values has {k}; "
+                         "give both as [N]/[E] or both as [N, k]/[E, k]")
+    check_same_device(vertex_values=vals, edge_values=ev, edge_index=edge_index, batch=batch)
+    check_has_data(vertex_values=vals, edge_values=ev)
+    if validate:
+        check_finite(vals, "vertex_values")
+        check_finite(ev, "edge_values")
+    dtype = torch.promote_types(vals.dtype, ev.dtype)
+    vals, ev = vals.to(dtype), ev.to(dtype)
+    if prepared:
+        if cx.num_nodes != n:
+            raise ValueError(f"vertex_values has {n} rows but the complex has {cx.num_nodes} "
+                             "vertices")
+        canon = source = torch.arange(edge_index.shape[1], device=edge_index.device)
+    else:
+        cx = GraphBatch.from_edge_index(edge_index, n, batch, num_samples=num_samples)
+        canon, source = edge_columns(edge_index, cx)
+    if validate and not prepared and source.numel():
+        _check_duplicates(ev.detach(), canon, source, edge_index)
+    ec = ev.index_select(0, source)  # [E, k] canonical edge values, differentiable
+    if invalid_edges == "clamp":
+        u, v = cx.edge_index
+        ec = torch.maximum(ec, torch.maximum(vals[u], vals[v]))
+    elif validate:
+        _check_valid(vals.detach(), ec.detach(), cx, source)
+    dim0, dim1 = graph_diagrams(vals, cx, essential_death, backend, ec, source,
+                                validate=validate)
+    return GraphPersistence(dim0, dim1, cx)

@@ -1,0 +1,196 @@
+"""Numba kernels of graph filtrations: elder-rule union-find (lower-star and edge
+filtrations), the CPU fast path of :mod:`topograph.core.pairing.graph`.
+
+See :mod:`topograph.core.pairing._kernels` for why numba. Kernels run in parallel
+over the filtrations with ``prange``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+import topograph.core._numba_config  # noqa: F401  (threading layer before any parallel kernel)
+
+
+@njit(cache=True, inline="always")
+def _find(parent: np.ndarray, x: int) -> int:
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]  # path halving
+        x = parent[x]
+    return x
+
+
+@njit(cache=True, inline="always")
+def _later_endpoints(u, v, r, last):
+    """``last[e]``: the endpoint of edge ``e`` that comes later in the vertex order."""
+    for e in range(u.shape[0]):
+        a = u[e]
+        b = v[e]
+        last[e] = a if r[a] > r[b] else b
+
+
+@njit(cache=True, inline="always")
+def _order_by_last(r, last, N):
+    """Edges ordered by the rank of their later endpoint, ties by edge index (a stable
+    counting sort: no comparison sort of the edges)."""
+    E = last.shape[0]
+    start = np.zeros(N + 1, dtype=np.int64)
+    for e in range(E):
+        start[r[last[e]] + 1] += 1
+    for i in range(N):
+        start[i + 1] += start[i]
+    order_e = np.empty(E, dtype=np.int64)
+    for e in range(E):
+        key = r[last[e]]
+        order_e[start[key]] = e
+        start[key] += 1
+    return order_e
+
+
+@njit(cache=True, inline="always")
+def _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex, cycle_edge, cycle_vertex):
+    """Union-find over the edges in ``order_e`` with the elder rule (one filtration).
+
+    Writes the killing edge (and its later endpoint) of every dying vertex, and the
+    cycle-closing edges in edge-index order (grouped by graph for canonical edges).
+    Returns the number of cycle edges.
+    """
+    N = r.shape[0]
+    E = u.shape[0]
+    parent = np.arange(N)
+    oldest = np.arange(N)  # oldest vertex of the component, stored at its root
+    closes = np.zeros(E, dtype=np.bool_)
+    for t in range(E):
+        e = order_e[t]
+        a = _find(parent, u[e])
+        b = _find(parent, v[e])
+        if a == b:
+            closes[e] = True
+            continue
+        ma = oldest[a]
+        mb = oldest[b]
+        if r[ma] < r[mb]:  # the component with the younger oldest vertex dies
+            death_edge[mb] = e
+            death_vertex[mb] = last[e]
+            parent[b] = a
+        else:
+            death_edge[ma] = e
+            death_vertex[ma] = last[e]
+            parent[a] = b
+    c = 0
+    for e in range(E):
+        if closes[e]:
+            cycle_edge[c] = e
+            cycle_vertex[c] = last[e]
+            c += 1
+    return c
+
+
+@njit(cache=True, inline="always")
+def _refine_by_edge_keys(order_e, keys, packed):
+    """Stable sort of ``order_e`` by ``keys`` (order-preserving uint64 images of the edge
+    values, see :func:`edge_sort_keys`): an LSD radix sort, one counting pass per key
+    byte (the lower four bytes are zero and skipped for ``packed`` float32 keys, and
+    a byte that is equal for all edges costs one counting pass only). Stable, so
+    ties keep the ``(later rank, index)`` order. Several times faster than an argsort."""
+    E = order_e.shape[0]
+    cur = order_e.copy()
+    buf = np.empty(E, dtype=np.int64)
+    kcur = np.empty(E, dtype=np.uint64)
+    for t in range(E):
+        kcur[t] = keys[order_e[t]]
+    kbuf = np.empty(E, dtype=np.uint64)
+    count = np.empty(257, dtype=np.int64)
+    mask = np.uint64(255)
+    for byte in range(4 if packed else 0, 8):
+        shift = np.uint64(8 * byte)
+        count[:] = 0
+        for t in range(E):
+            count[np.int64((kcur[t] >> shift) & mask) + 1] += 1
+        if count.max() == E:  # every edge has this byte: nothing moves
+            continue
+        for i in range(256):
+            count[i + 1] += count[i]
+        for t in range(E):
+            d = np.int64((kcur[t] >> shift) & mask)
+            pos = count[d]
+            buf[pos] = cur[t]
+            kbuf[pos] = kcur[t]
+            count[d] = pos + 1
+        cur, buf = buf, cur
+        kcur, kbuf = kbuf, kcur
+    return cur
+
+
+def edge_sort_keys(edge_values: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Order-preserving uint64 keys of float edge values ``[k, E]`` (-0.0 == 0.0) and
+    whether they are packed (float32 values in the upper 32 bits, zeros below)."""
+    x = edge_values + edge_values.dtype.type(0.0)  # -0.0 -> +0.0
+    if x.dtype == np.float32:
+        b = x.view(np.uint32)
+        key = np.where(b >= np.uint32(0x80000000), ~b, b | np.uint32(0x80000000))
+        return key.astype(np.uint64) << np.uint64(32), True
+    b = x.astype(np.float64).view(np.uint64)
+    sign = np.uint64(1) << np.uint64(63)
+    return np.where(b >= sign, ~b, b | sign), False
+
+
+@njit(cache=True, parallel=True)
+def graph_pairs_kernel(u, v, values, edge_values, lower_star, packed=False):
+    """Elder-rule union-find for ``k`` graph filtrations of a batch of graphs.
+
+    The kernel contract shared by every backend (numba here, Triton on GPUs):
+
+    * order: vertices by ``(value, vertex index)``; edges by ``(edge value, rank of
+      the edge's later endpoint in the vertex order, edge index)``; a vertex comes
+      before the edges of equal value (an edge value is never below its endpoints).
+    * elder rule: a merging edge kills the component whose oldest vertex is younger.
+    * ``lower_star=True``: the edge values are the max of the endpoint values, so the
+      edge order is the order of the later endpoint (a counting sort, and
+      ``edge_values`` is not read; pass an empty ``[k, 0]`` array). Otherwise one
+      stable sort of the edge values per filtration refines that order.
+
+    Per filtration (in parallel) one union-find over the whole batch (graphs are
+    disjoint).
+
+    Args:
+        u, v: ``[E]`` int64 canonical edge endpoints (grouped by graph).
+        values: ``[k, N]`` float vertex values.
+        edge_values: ``[k, E]`` uint64 keys of the edge values (``>=`` both endpoint
+            values), from :func:`edge_sort_keys`.
+        lower_star: see above.
+        packed: the keys are packed (from :func:`edge_sort_keys`).
+    Returns:
+        rank ``[k, N]``; death_edge and death_vertex ``[k, N]`` (edge killing the class
+        born at each vertex and that edge's later endpoint; -1 if essential);
+        cycle_edge and cycle_vertex ``[k, E]`` (cycle-closing edges in edge-index
+        order, hence grouped by graph, and their later endpoints; the first
+        ``count[f]`` entries are valid); count ``[k]``.
+    """
+    k, N = values.shape
+    E = u.shape[0]
+    rank = np.empty((k, N), dtype=np.int64)
+    death_edge = np.full((k, N), -1, dtype=np.int64)
+    death_vertex = np.full((k, N), -1, dtype=np.int64)
+    cycle_edge = np.zeros((k, E), dtype=np.int64)
+    cycle_vertex = np.zeros((k, E), dtype=np.int64)
+    count = np.zeros(k, dtype=np.int64)
+    for f in prange(k):
+        order_v = np.argsort(values[f], kind="mergesort")  # stable: ties by index
+        r = rank[f]
+        for i in range(N):
+            r[order_v[i]] = i
+        last = np.empty(E, dtype=np.int64)
+        _later_endpoints(u, v, r, last)
+        order_e = _order_by_last(r, last, N)
+        if not lower_star:  # stable sort by edge value of the (later rank, index) order
+            order_e = _refine_by_edge_keys(order_e, edge_values[f], packed)
+        count[f] = _elder_union_find(u, v, r, last, order_e, death_edge[f], death_vertex[f],
+                                     cycle_edge[f], cycle_vertex[f])
+    return rank, death_edge, death_vertex, cycle_edge, cycle_vertex, count
+
+
+def lower_star_pairs_kernel(u, v, values):
+    """:func:`graph_pairs_kernel` for lower-star filtrations of ``values [k, N]``."""
+    empty = np.empty((values.shape[0], 0), dtype=np.uint64)
+    return graph_pairs_kernel(u, v, values, empty, True, False)
