@@ -95,7 +95,7 @@ def _prepared(edges: Tensor, faces: Tensor, batch: Tensor, num_samples: int) -> 
     are recognised by identity and their version counters, so an in-place edit is seen)."""
     key = (edges, faces, batch)
     try:
-        stamp = tuple(t._version for t in key) + (num_samples,)
+        stamp = tuple((t._version, t.data_ptr(), t.shape) for t in key) + (num_samples,)
     except RuntimeError:  # inference tensors have no version counter: no reuse
         stamp = None
     for refs, st, out in _PREPARED:
