@@ -133,14 +133,16 @@ def exact_compare(case_name: str, repeats: int) -> dict:
     x, e, f, b, n = make_case(case_name)
     v = _directions()
     xn, vn, en, fn, bn = x.numpy(), v.numpy(), None if e is None else e.numpy(), None if f is None else f.numpy(), b.numpy()
-    ours = ect(x, v, edge_index=e, faces=f, batch=b, num_samples=n, resolution=R)
+    # Some clouds reach past radius 1; the numpy reference truncates them the same way,
+    # so the range warning is switched off here (validate=False) rather than the data changed.
+    ours = ect(x, v, edge_index=e, faces=f, batch=b, num_samples=n, resolution=R, validate=False)
     ref = exact_numpy(xn, vn, en, fn, bn, n)
     # float32 heights from numpy's and torch's matmul can round differently at a bin edge
     mismatch = float((np.abs(ours.numpy() - ref) > 0).mean())
     t_ours, t_np = [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        ect(x, v, edge_index=e, faces=f, batch=b, num_samples=n, resolution=R)
+        ect(x, v, edge_index=e, faces=f, batch=b, num_samples=n, resolution=R, validate=False)
         t_ours.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         exact_numpy(xn, vn, en, fn, bn, n)
