@@ -22,6 +22,7 @@ from topograph.core.pairing._graph_kernels import (  # noqa: E402,F401
     edge_sort_keys,
     graph_pairs_kernel,
     lower_star_pairs_kernel,
+    sort_keys,
 )
 
 
