@@ -16,6 +16,7 @@ from topograph.core._deprecation import renamed_kwargs
 from topograph.core._graph_diagrams import graph_diagrams
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Essential, check_essential
+from topograph.core.kernels import numba_pairing
 from topograph.core.persistence import GraphPersistence
 from topograph.core.validation import (
     check_float,
@@ -42,6 +43,12 @@ def edge_columns(edge_index: Tensor, cx: GraphBatch) -> tuple[Tensor, Tensor]:
     and ``source [E]`` (the first input column of every canonical edge).
     """
     n = cx.num_nodes
+    if edge_index.device.type == "cpu":  # one numba pass (binary search per column)
+        ei = edge_index.long()
+        canon, source = numba_pairing().edge_columns_kernel(
+            ei[0].contiguous().numpy(), ei[1].contiguous().numpy(),
+            cx.edge_index[0].contiguous().numpy(), cx.edge_index[1].contiguous().numpy(), n)
+        return torch.from_numpy(canon), torch.from_numpy(source)
     ei = edge_index.long()
     lo, hi = torch.minimum(ei[0], ei[1]), torch.maximum(ei[0], ei[1])
     key = lo * n + hi
@@ -59,7 +66,7 @@ def edge_columns(edge_index: Tensor, cx: GraphBatch) -> tuple[Tensor, Tensor]:
 def _check_duplicates(ev: Tensor, canon: Tensor, source: Tensor, edge_index: Tensor) -> None:
     """Both directions (and repeats) of an edge must carry the same value."""
     keep = canon >= 0
-    ref = ev[source[canon.clamp_min(0)]]
+    ref = ev.index_select(0, source.index_select(0, canon.clamp_min(0)))
     bad = keep & (ev != ref).any(1)
     if bool(bad.any()):
         j = int(bad.nonzero()[0, 0])
@@ -72,7 +79,7 @@ def _check_duplicates(ev: Tensor, canon: Tensor, source: Tensor, edge_index: Ten
 
 def _check_valid(vals: Tensor, ev: Tensor, cx: GraphBatch, source: Tensor) -> None:
     u, v = cx.edge_index
-    low = torch.maximum(vals[u], vals[v])
+    low = torch.maximum(vals.index_select(0, u), vals.index_select(0, v))
     bad = (ev < low).any(1)
     if bool(bad.any()):
         c = int(bad.nonzero()[0, 0])

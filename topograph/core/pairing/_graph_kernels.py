@@ -209,3 +209,32 @@ def lower_star_pairs_kernel(u, v, values):
     keys, packed = sort_keys(values)
     empty = np.empty((values.shape[0], 0), dtype=np.uint64)
     return graph_pairs_kernel(u, v, keys, empty, True, packed, False)
+
+
+@njit(cache=True)
+def edge_columns_kernel(a, b, cu, cv, n):
+    """Canonical edge of every input column (``-1`` for self-loops) and the first input
+    column of every canonical edge (``len(a)`` if none), by binary search in the
+    sorted canonical keys ``cu * n + cv``. Input columns ``(a, b)`` in any direction."""
+    E_in = a.shape[0]
+    E = cu.shape[0]
+    ckey = cu * n + cv
+    canon = np.full(E_in, -1, dtype=np.int64)
+    source = np.full(E, E_in, dtype=np.int64)
+    for j in range(E_in):
+        x, y = a[j], b[j]
+        if x == y:
+            continue
+        key = min(x, y) * n + max(x, y)
+        lo, hi = 0, E
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if ckey[mid] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        c = min(lo, E - 1)
+        canon[j] = c
+        if j < source[c]:
+            source[c] = j
+    return canon, source

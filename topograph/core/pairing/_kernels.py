@@ -19,6 +19,7 @@ import topograph.core._numba_config  # noqa: F401  (threading layer before any p
 # historical names.
 from topograph.core.pairing._graph_kernels import (  # noqa: E402,F401
     _find,
+    edge_columns_kernel,
     edge_sort_keys,
     graph_pairs_kernel,
     lower_star_pairs_kernel,
