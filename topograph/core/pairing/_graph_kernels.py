@@ -238,3 +238,34 @@ def edge_columns_kernel(a, b, cu, cv, n):
         if j < source[c]:
             source[c] = j
     return canon, source
+
+
+@njit(cache=True)
+def first_unequal_column(ev, canon, source):
+    """First input column whose values ``ev [E_in, k]`` differ from those of the first
+    column of the same undirected edge (``-1`` if none): one pass, no temporaries."""
+    for j in range(ev.shape[0]):
+        c = canon[j]
+        if c < 0:
+            continue
+        i = source[c]
+        if i == j:
+            continue
+        for f in range(ev.shape[1]):
+            if ev[j, f] != ev[i, f]:
+                return j
+    return -1
+
+
+@njit(cache=True)
+def first_invalid_edge(vals, ev, source, u, v):
+    """First canonical edge ``c`` whose value ``ev[source[c]]`` is below one of its
+    endpoints' values ``vals [N, k]`` in some filtration (``-1`` if none)."""
+    for c in range(u.shape[0]):
+        s = source[c]
+        a = u[c]
+        b = v[c]
+        for f in range(ev.shape[1]):
+            if ev[s, f] < max(vals[a, f], vals[b, f]):
+                return c
+    return -1
