@@ -214,26 +214,27 @@ def lower_star_pairs_kernel(u, v, values):
 @njit(cache=True)
 def edge_columns_kernel(a, b, cu, cv, n):
     """Canonical edge of every input column (``-1`` for self-loops) and the first input
-    column of every canonical edge (``len(a)`` if none), by binary search in the
-    sorted canonical keys ``cu * n + cv``. Input columns ``(a, b)`` in any direction."""
+    column of every canonical edge (``len(a)`` if none). Input columns ``(a, b)`` in
+    any direction; canonical edges ``(cu, cv)`` sorted by ``(u, v)``: rows by the lower
+    endpoint (CSR offsets), then a short scan of the row (its degree)."""
     E_in = a.shape[0]
     E = cu.shape[0]
-    ckey = cu * n + cv
+    start = np.zeros(n + 1, dtype=np.int64)
+    for c in range(E):
+        start[cu[c] + 1] += 1
+    for i in range(n):
+        start[i + 1] += start[i]
     canon = np.full(E_in, -1, dtype=np.int64)
     source = np.full(E, E_in, dtype=np.int64)
     for j in range(E_in):
         x, y = a[j], b[j]
         if x == y:
             continue
-        key = min(x, y) * n + max(x, y)
-        lo, hi = 0, E
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if ckey[mid] < key:
-                lo = mid + 1
-            else:
-                hi = mid
-        c = min(lo, E - 1)
+        lo, hi = min(x, y), max(x, y)
+        c = start[lo]
+        end = start[lo + 1] - 1
+        while c < end and cv[c] != hi:
+            c += 1
         canon[j] = c
         if j < source[c]:
             source[c] = j
