@@ -270,3 +270,20 @@ def first_invalid_edge(vals, ev, source, u, v):
             if ev[s, f] < max(vals[a, f], vals[b, f]):
                 return c
     return -1
+
+
+@njit(cache=True)
+def group_argmax(values, group, num_groups):
+    """Row of the largest value of every group and column of ``values [M, k]``, ties
+    to the largest row, ``-1`` for an empty group (NaN rows are never chosen)."""
+    M, k = values.shape
+    arg = np.full((num_groups, k), -1, dtype=np.int64)
+    best = np.full((num_groups, k), -np.inf, dtype=values.dtype)
+    for i in range(M):
+        g = group[i]
+        for f in range(k):
+            x = values[i, f]
+            if x >= best[g, f]:
+                best[g, f] = x
+                arg[g, f] = i
+    return arg

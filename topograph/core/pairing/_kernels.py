@@ -22,6 +22,7 @@ from topograph.core.pairing._graph_kernels import (  # noqa: E402,F401
     edge_columns_kernel,
     first_invalid_edge,
     first_unequal_column,
+    group_argmax,
     edge_sort_keys,
     graph_pairs_kernel,
     lower_star_pairs_kernel,
