@@ -52,6 +52,18 @@ def test_landscape_and_betti_equal_gudhi(X, sr):
 
 
 @settings(max_examples=30)
+@given(batch(), st.sampled_from([None, (0.0, 1.2)]), st.integers(1, 4))
+def test_landscape_kernel_values_equal_the_gathered_values(X, sr, K):
+    # Without a gradient the kernel's own values are returned; with one they are gathered
+    # from the points at the kernel's indices. Both must be bit-identical (ties included).
+    plain = persistence_landscape(_t(X), num_landscapes=K, resolution=17, sample_range=sr)
+    grad = persistence_landscape([t.requires_grad_() for t in _t(X)], num_landscapes=K,
+                                 resolution=17, sample_range=sr)
+    assert grad.requires_grad and not plain.requires_grad
+    assert torch.equal(plain, grad.detach())
+
+
+@settings(max_examples=30)
 @given(batch(), st.sampled_from([None, (0.0, 1.0, 0.0, 0.5)]))
 def test_persistence_image_equals_gudhi(X, rng):
     gr = [NAN] * 4 if rng is None else list(rng)

@@ -15,7 +15,13 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from topograph.core.validation import check_count, check_index_layout, check_tensor, is_index_dtype
+from topograph.core.validation import (
+    check_count,
+    check_index_layout,
+    check_num_samples,
+    check_tensor,
+    is_index_dtype,
+)
 
 def check_simplex_tensor(idx: object, name: str, rows: int | None, device: torch.device) -> Tensor:
     """Type, shape and device of an index tensor ``[rows, M]`` (``rows=None``: any >= 4)."""
@@ -56,6 +62,7 @@ def check_complex(
     num_nodes = check_count(num_nodes, "num_nodes")
     if num_samples is not None:
         num_samples = check_count(num_samples, samples_name, minimum=1)
+        check_num_samples(num_samples, num_nodes, samples_name)
     named = [("edge_index", edge_index, 2), ("faces", faces, 3)]
     named += [(f"simplices[{i}]", s, None) for i, s in enumerate(simplices)]
     named = [(nm, check_simplex_tensor(t, nm, rows, device), rows) for nm, t, rows in named

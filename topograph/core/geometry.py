@@ -51,21 +51,37 @@ def fit_to_unit_ball(
     n = x.shape[0]
     if n == 0:
         return x.clone()
+    target = radius * (1 - margin)
     if batch is None:
-        centred = x - x.mean(dim=0, keepdim=True)
-        norm = centred.norm(dim=1).amax()
-        return centred * (radius * (1 - margin) / norm.clamp_min(torch.finfo(x.dtype).tiny))
+        xs = x / _pow2_scale(x.detach().abs().amax())
+        centred = xs - xs.mean(dim=0, keepdim=True)
+        top = centred.norm(dim=1).amax()
+        return centred * (target / torch.where(top > 0, top, torch.ones_like(top)))
     if batch.dim() != 1 or batch.shape[0] != n or batch.dtype.is_floating_point:
         raise ValueError(f"batch must be an integer vector with one sample id per vertex ({n}), "
                          f"got {batch.dtype} {tuple(batch.shape)}")
     batch = batch.long()
-    b = int(batch.max()) + 1 if num_samples is None else check_count(num_samples, "num_samples", 1)
-    count = torch.zeros(b, dtype=x.dtype, device=x.device).index_add_(
-        0, batch, torch.ones(n, dtype=x.dtype, device=x.device)).clamp_min(1)
-    mean = torch.zeros(b, x.shape[1], dtype=x.dtype, device=x.device).index_add(0, batch, x) / count[:, None]
-    centred = x - mean.index_select(0, batch)
-    norms = centred.norm(dim=1)
-    top = torch.zeros(b, dtype=x.dtype, device=x.device).scatter_reduce(
-        0, batch, norms, reduce="amax", include_self=False)
-    factor = radius * (1 - margin) / top.clamp_min(torch.finfo(x.dtype).tiny)
+    if num_samples is None:
+        b = int(batch.max()) + 1
+    else:
+        b = check_count(num_samples, "num_samples", 1)
+    if num_samples is None or batch.device.type == "cpu":  # no extra host sync on an accelerator
+        lo, hi = (int(v) for v in batch.aminmax())
+        if lo < 0 or hi >= b:
+            raise ValueError(f"batch ids must lie in [0, num_samples={b}), got ids from {lo} to {hi}; "
+                             "pass num_samples > the largest id (or leave it None)")
+    zeros = torch.zeros(b, dtype=x.dtype, device=x.device)
+    # a power of two per sample: exact, and keeps squared norms of huge or tiny shapes finite and non-zero
+    big = zeros.scatter_reduce(0, batch, x.detach().abs().amax(dim=1), reduce="amax", include_self=False)
+    xs = x / _pow2_scale(big).index_select(0, batch)[:, None]
+    count = zeros.index_add(0, batch, torch.ones(n, dtype=x.dtype, device=x.device)).clamp_min(1)
+    mean = torch.zeros(b, x.shape[1], dtype=x.dtype, device=x.device).index_add(0, batch, xs) / count[:, None]
+    centred = xs - mean.index_select(0, batch)
+    top = zeros.scatter_reduce(0, batch, centred.norm(dim=1), reduce="amax", include_self=False)
+    factor = target / torch.where(top > 0, top, torch.ones_like(top))  # coinciding vertices: only centred
     return centred * factor.index_select(0, batch)[:, None]
+
+
+def _pow2_scale(m: Tensor) -> Tensor:
+    """The power of two ``2^e >= m`` (elementwise; 1 where ``m`` is 0), in ``m``'s dtype."""
+    return torch.ldexp(torch.ones_like(m), torch.frexp(m)[1])

@@ -180,35 +180,6 @@ def check_index(idx: Tensor, name: str, size: int, rows: int | None = None) -> N
                 f"({size} vertices)")
 
 
-def check_batch(batch: Tensor, num_nodes: int, num_samples: int | None = None) -> int:
-    """Checks a PyG-style batch vector and returns the number of graphs."""
-    check_tensor(batch, "batch")
-    check_dense(batch, "batch")
-    if num_samples is not None:
-        num_samples = check_count(num_samples, "num_samples")
-        check_num_samples(num_samples, num_nodes)
-    if not is_index_dtype(batch.dtype):
-        raise TypeError(f"batch must be an integer tensor (any signed or unsigned integer "
-                        f"dtype), got dtype {batch.dtype}")
-    if batch.dim() != 1 or batch.numel() != num_nodes:
-        raise ValueError(
-            f"batch must be a vector with one entry per vertex ({num_nodes}), "
-            f"got shape {list(batch.shape)}")
-    batch = _as_comparable(batch)
-    if num_nodes == 0:
-        return int(num_samples or 0)
-    if bool((batch[1:] < batch[:-1]).any()):
-        raise ValueError("batch must be sorted (vertices of each graph contiguous, as in PyG)")
-    if int(batch[0]) < 0:
-        raise ValueError("batch contains negative graph ids")
-    inferred = int(batch[-1]) + 1
-    if num_samples is None:
-        return inferred
-    if num_samples < inferred:
-        raise ValueError(f"num_samples={num_samples} but batch refers to graph {inferred - 1}")
-    return int(num_samples)
-
-
 def check_edges_within_graphs(edge_index: Tensor, batch: Tensor, name: str = "edge_index") -> None:
     """Every edge (or face) must join vertices of one graph of the batch."""
     if edge_index.numel() == 0:

@@ -30,6 +30,8 @@ import numba
 import numpy as np
 
 
+from topograph.diagrams._lsap import lsap
+
 _jit = numba.njit(cache=True, nogil=True)
 
 
@@ -63,84 +65,11 @@ def _pw(x: float, p: float) -> float:
 
 
 @_jit
-def lsap(C: np.ndarray, col4row: np.ndarray) -> None:
-    """Minimum-cost perfect assignment of the square matrix ``C`` (finite entries).
-
-    Writes the column of every row to ``col4row``. Shortest augmenting paths from each
-    row in turn with potentials ``u``, ``v`` (reduced costs stay >= 0), O(n^3) worst case.
-    """
-    n = C.shape[0]
-    u = np.zeros(n)
-    v = np.zeros(n)
-    shortest = np.empty(n)
-    path = np.empty(n, np.int64)
-    row4col = np.full(n, -1, np.int64)
-    col4row[:n] = -1
-    remaining = np.empty(n, np.int64)
-    SR = np.empty(n, np.bool_)
-    SC = np.empty(n, np.bool_)
-    # Row reduction (u_i = min_j C_ij, v = 0: reduced costs >= 0) and a greedy start:
-    # a row whose cheapest column is free takes it (a tight edge). Only the rows left
-    # free need an augmenting path.
-    for i in range(n):
-        best = 0
-        for j in range(1, n):
-            if C[i, j] < C[i, best]:
-                best = j
-        u[i] = C[i, best]
-        if row4col[best] == -1:
-            row4col[best] = i
-            col4row[i] = best
-    for cur in range(n):
-        if col4row[cur] != -1:
-            continue
-        for j in range(n):
-            remaining[j] = n - 1 - j
-            shortest[j] = np.inf
-            SR[j] = False
-            SC[j] = False
-        num_rem = n
-        min_val = 0.0
-        i = cur
-        sink = -1
-        while sink == -1:
-            SR[i] = True
-            index = -1
-            lowest = np.inf
-            for it in range(num_rem):
-                j = remaining[it]
-                r = min_val + C[i, j] - u[i] - v[j]
-                if r < shortest[j]:
-                    path[j] = i
-                    shortest[j] = r
-                if shortest[j] < lowest or (shortest[j] == lowest and row4col[j] == -1):
-                    lowest = shortest[j]
-                    index = it
-            min_val = lowest
-            j = remaining[index]
-            if row4col[j] == -1:
-                sink = j
-            else:
-                i = row4col[j]
-            SC[j] = True
-            num_rem -= 1
-            remaining[index] = remaining[num_rem]
-        u[cur] += min_val
-        for r in range(n):
-            if SR[r] and r != cur:
-                u[r] += min_val - shortest[col4row[r]]
-        for j in range(n):
-            if SC[j]:
-                v[j] -= min_val - shortest[j]
-        j = sink
-        while True:
-            r = path[j]
-            row4col[j] = r
-            tmp = col4row[r]
-            col4row[r] = j
-            j = tmp
-            if r == cur:
-                break
+def _cost(dx: float, dy: float, p: float, q: float) -> float:
+    """``||(dx, dy)||_q ** p``; p = q = 2 without the square root (same value up to rounding)."""
+    if p == 2.0 and q == 2.0:
+        return dx * dx + dy * dy
+    return _pw(_norm(dx, dy, q), p)
 
 
 @_jit
@@ -160,7 +89,7 @@ def _wasserstein_one(A, na, Bp, nb, p, q, out):
     colneg = np.zeros(nb, np.bool_)
     for i in range(na):
         for j in range(nb):
-            w = _pw(_norm(A[i, 0] - Bp[j, 0], A[i, 1] - Bp[j, 1], q), p) - dxa[i] - dyb[j]
+            w = _cost(A[i, 0] - Bp[j, 0], A[i, 1] - Bp[j, 1], p, q) - dxa[i] - dyb[j]
             if w < 0.0:
                 W[i, j] = w
                 rowneg[i] = True
@@ -178,7 +107,7 @@ def _wasserstein_one(A, na, Bp, nb, p, q, out):
         for b in range(nc):
             C[a, b] = W[rows[a], cols[b]]
     col4row = np.empty(s, np.int64)
-    lsap(C, col4row)
+    lsap(C, col4row, nr)
     for a in range(nr):
         b = col4row[a]
         if b < nc and C[a, b] < 0.0:

@@ -113,7 +113,8 @@ class ECTLayer(nn.Module):
         if learnable:
             self.directions = LearnableDirections(init=init)
         else:
-            self.register_buffer("fixed_directions", init.detach().clone().float())
+            init = init.detach().clone()  # float64 directions stay float64 (no silent rounding)
+            self.register_buffer("fixed_directions", init if init.is_floating_point() else init.float())
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

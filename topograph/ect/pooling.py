@@ -42,6 +42,8 @@ class DirectionPooling(nn.Module):
             raise ValueError(f"reduce must be 'max', 'mean' or 'sum', got {reduce!r}")
         if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 1:
             raise ValueError(f"resolution must be a positive int (thresholds R), got {resolution!r}")
+        if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 1:
+            raise ValueError(f"hidden must be a positive int (width of the MLP), got {hidden!r}")
         self.resolution, self.hidden, self.reduce = resolution, hidden, reduce
         self.mlp = nn.Sequential(nn.Linear(resolution, hidden), nn.ReLU(), nn.Linear(hidden, hidden))
 
@@ -51,8 +53,8 @@ class DirectionPooling(nn.Module):
 
     def forward(self, img: Tensor) -> Tensor:
         """``[B, R, T] -> [B, hidden]``."""
-        if not isinstance(img, Tensor) or img.dim() != 3 or img.shape[1] != self.resolution:
-            raise ValueError(f"DirectionPooling expects ECT images [B, {self.resolution}, T], "
+        if not isinstance(img, Tensor) or img.dim() != 3 or img.shape[1] != self.resolution or img.shape[2] < 1:
+            raise ValueError(f"DirectionPooling expects ECT images [B, {self.resolution}, T] with T >= 1, "
                              f"got {tuple(getattr(img, 'shape', ())) or type(img).__name__}")
         check_matches_parameters(img, self, "img")
         z = self.mlp(img.transpose(1, 2))  # [B, T, hidden]

@@ -20,7 +20,8 @@ class ECTTransform(BaseTransform):
     """Store the ECT of a ``Data`` object in ``data.ect`` with shape ``[1, resolution, T]``.
 
     The leading 1 lets PyG's collation stack images into ``[B, resolution, T]``.
-    Uses ``pos`` (else ``x``), ``edge_index`` and ``face`` when present.
+    Uses ``pos`` (else ``x``), ``edge_index`` and ``face`` when present. Applied to a
+    PyG ``Batch`` of B samples it stores ``[B, resolution, T]``, one image per sample.
 
     Args:
         directions: ``[T, d]`` directions (default: 64 seeded random ones in 3-D).
@@ -53,8 +54,7 @@ class ECTTransform(BaseTransform):
         self.resolution, self.radius, self.scale, self.normalize = resolution, radius, scale, normalize
 
     def forward(self, data: Data) -> Data:
-        kw = complex_from_data(data)
-        kw.pop("batch", None), kw.pop("num_samples", None)
+        kw = complex_from_data(data)  # a PyG Batch keeps its batch vector: one image per sample
         x = kw["x"]
         dirs = self.directions.to(device=x.device, dtype=x.dtype if x.dtype.is_floating_point else None)
         if self.validate:

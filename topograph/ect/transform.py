@@ -115,20 +115,25 @@ def ect(
     if 2.0 * float(radius) > torch.finfo(x.dtype).max:
         raise ValueError(f"radius={radius!r} is too large for {x.dtype}: the threshold range "
                          "[-radius, radius] overflows; rescale the shapes or use float64")
-    thr = thresholds(resolution, radius, device=x.device, dtype=x.dtype)
+    # float16 / bfloat16 inputs are worked in float32 (heights and counts): a half-precision
+    # sum stops counting exactly at 2^8 (bfloat16) or 2^11 (float16) simplices, and
+    # half-precision heights move vertices across thresholds
+    work = x.dtype if x.dtype in (torch.float32, torch.float64) else torch.float32
+    thr = thresholds(resolution, radius, device=x.device, dtype=work)
     if x.shape[0] == 0:
         img = x.new_zeros(cx.num_samples, resolution, dirs.shape[0])
     else:
         with torch.set_grad_enabled(scale is not None and torch.is_grad_enabled()):
-            hv = x @ dirs.T
+            hv = x.to(work) @ dirs.to(work).T
         if validate:
             check_height_range(hv, float(radius), x, dirs)
+        path = kernel_path(backend, x)
         if scale is None:
             with torch.no_grad():
-                img = exact_ect(hv, simplex_groups(cx), thr, cx.num_samples, kernel_path(backend, hv))
+                img = exact_ect(hv, simplex_groups(cx), thr, cx.num_samples, path)
         else:
-            img = sigmoid_ect(hv, simplex_groups(cx), thr, cx.num_samples, scale, radius,
-                              kernel_path(backend, hv))
+            img = sigmoid_ect(hv, simplex_groups(cx), thr, cx.num_samples, scale, radius, path)
+        img = img.to(x.dtype)
     if normalize:
         img = img / img.abs().amax(dim=(1, 2), keepdim=True).clamp_min(torch.finfo(img.dtype).tiny)
     return img
