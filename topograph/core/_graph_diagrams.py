@@ -26,13 +26,19 @@ def _take(x: Tensor, index: Tensor) -> Tensor:
 
 
 def group_max(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
-    """Differentiable per-group maximum ``[num_groups, k]`` of ``values [N, k]``."""
-    k = values.shape[1]
+    """Differentiable per-group maximum ``[num_groups, k]`` of ``values [N, k]``
+    (gathered from the largest row among ties; empty groups gather row 0)."""
     if values.device.type == "cpu" and values.dtype in (torch.float32, torch.float64) \
             and batch.dtype == torch.int64:  # one numba pass instead of ~8 torch ops
         arg = numba_pairing().group_argmax(values.detach().contiguous().numpy(),
                                            batch.contiguous().numpy(), num_groups)
         return values.gather(0, torch.from_numpy(arg).clamp_min(0))
+    return _group_max_torch(values, batch, num_groups)
+
+
+def _group_max_torch(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
+    """:func:`group_max` in torch ops (any device; the reference of the numba pass)."""
+    k = values.shape[1]
     init = torch.full((num_groups, k), float("-inf"), dtype=values.dtype, device=values.device)
     mx = init.scatter_reduce(0, batch[:, None].expand(-1, k), values.detach(), reduce="amax")
     # Gather from the argmax vertex so that the value carries a gradient.
