@@ -196,3 +196,17 @@ def test_essential_cap_below_a_birth_is_refused() -> None:
     capped = lower_star_persistence(vals, faces=faces, essential_death=6.0)
     assert sorted(capped.as_list(0)[0].tolist())[-1] == [5.0, float("inf")]
     assert capped.dim0.death[capped.dim0.essential].tolist() == [6.0, 6.0]
+
+
+def test_signed_zeros_and_special_values_order_like_numbers():
+    """The kernel's radix sort of float bits: -0.0 ties with +0.0 (then by index),
+    negatives order before positives, huge magnitudes keep their order."""
+    mesh = trimesh.creation.icosphere(subdivisions=1)
+    faces = np.asarray(mesh.faces).T
+    n = len(mesh.vertices)
+    g = np.random.default_rng(3)
+    base = g.choice(np.array([-0.0, 0.0, -1e30, 1e30, -1.5, 1.5, -1e-30, 1e-30]), size=(n, 3))
+    vals = torch.tensor(base, dtype=torch.float32)
+    check_against_gudhi(vals, np.zeros((2, 0), dtype=np.int64), faces, np.zeros(n, dtype=np.int64))
+    check_against_gudhi(vals.double(), np.zeros((2, 0), dtype=np.int64), faces,
+                        np.zeros(n, dtype=np.int64))

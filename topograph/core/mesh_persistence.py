@@ -63,17 +63,29 @@ def complex_persistence(vals: Tensor, cx: GraphBatch, essential: Essential,
     need_max = essential == "max"
     gmax = group_max(vals, cx.batch, cx.num_samples) if need_max else None
 
-    def diagram(dim: int, bv: Tensor, dv: Tensor, rows: Tensor) -> Diagram:
-        ess = dv < 0
-        birth = vals.gather(0, bv) if bv.numel() else vals.new_zeros(bv.shape)
-        death = vals.gather(0, dv.clamp_min(0)) if dv.numel() else vals.new_zeros(dv.shape)
+    def fill(rows: Tensor) -> Tensor | None:
+        # index_select, not gmax[...]: deterministic backward (index_add) on the CPU
+        return gmax.index_select(0, rows) if need_max else None
+
+    def diagram(dim: int, birth: Tensor, bv: Tensor, dv: Tensor, ess: Tensor, rows: Tensor,
+                death: Tensor) -> Diagram:
         if validate:
             check_essential_births(essential, birth, ess)
-        death = apply_essential(death, ess, essential, gmax.index_select(0, rows) if need_max else None)
+        death = apply_essential(death, ess, essential, fill(rows))
         return Diagram(dim, birth, death, ess, rows, bv, dv, cx.num_samples, essential)
 
+    def gather(idx: Tensor) -> Tensor:
+        return vals.gather(0, idx) if idx.numel() else vals.new_zeros(idx.shape)
+
+    # dimension 0: the birth of a vertex's class is its own value (no gather)
     ar = torch.arange(n, device=vals.device)[:, None].expand(n, k)
-    dim0 = diagram(0, ar, pr.death_vertex, cx.batch)
-    dim1 = diagram(1, pr.birth1, pr.death1, pr.batch1)
-    dim2 = diagram(2, pr.birth2, torch.full_like(pr.birth2, -1), pr.batch2)
+    dv0 = pr.death_vertex
+    dim0 = diagram(0, vals, ar, dv0, dv0 < 0, cx.batch, gather(dv0.clamp_min(0)))
+    birth1 = gather(pr.birth1)
+    dim1 = diagram(1, birth1, pr.birth1, pr.death1, pr.death1 < 0, pr.batch1,
+                   gather(pr.death1.clamp_min(0)))
+    # dimension 2: every row essential; its death is the essential convention's value
+    birth2 = gather(pr.birth2)
+    ess2 = torch.ones_like(pr.birth2, dtype=torch.bool)
+    dim2 = diagram(2, birth2, pr.birth2, torch.full_like(pr.birth2, -1), ess2, pr.batch2, birth2)
     return ComplexPersistence(dim0, dim1, dim2, cx)
