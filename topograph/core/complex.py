@@ -181,7 +181,7 @@ class GraphBatch:
     @property
     def edge_batch(self) -> Tensor:
         """Graph id of every edge ``[E]``."""
-        return self.batch[self.edge_index[0]]
+        return self.batch.index_select(0, self.edge_index[0])
 
     @classmethod
     @keyword_only(4, ("faces", "num_samples"))

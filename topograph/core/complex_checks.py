@@ -93,7 +93,8 @@ def check_complex(
         flags.append(batch.max())
         for _, idx, _ in named:
             if idx.numel():
-                ids = batch[idx.long().clamp(0, n - 1)]
+                # index_select: the CPU's advanced indexing is several times slower
+                ids = batch.index_select(0, idx.clamp(0, n - 1).reshape(-1)).view(idx.shape)
                 flags.append((ids != ids[:1]).any())
             else:
                 flags.append(torch.zeros((), dtype=torch.bool, device=device))

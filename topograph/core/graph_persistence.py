@@ -16,6 +16,7 @@ from topograph.core._deprecation import renamed_kwargs
 from topograph.core._graph_diagrams import graph_diagrams
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Essential, check_essential
+from topograph.core.kernels import numba_pairing
 from topograph.core.persistence import GraphPersistence
 from topograph.core.validation import (
     check_float,
@@ -42,6 +43,12 @@ def edge_columns(edge_index: Tensor, cx: GraphBatch) -> tuple[Tensor, Tensor]:
     and ``source [E]`` (the first input column of every canonical edge).
     """
     n = cx.num_nodes
+    if edge_index.device.type == "cpu":  # one numba pass (binary search per column)
+        ei = edge_index.long()
+        canon, source = numba_pairing().edge_columns_kernel(
+            ei[0].contiguous().numpy(), ei[1].contiguous().numpy(),
+            cx.edge_index[0].contiguous().numpy(), cx.edge_index[1].contiguous().numpy(), n)
+        return torch.from_numpy(canon), torch.from_numpy(source)
     ei = edge_index.long()
     lo, hi = torch.minimum(ei[0], ei[1]), torch.maximum(ei[0], ei[1])
     key = lo * n + hi
@@ -58,11 +65,15 @@ def edge_columns(edge_index: Tensor, cx: GraphBatch) -> tuple[Tensor, Tensor]:
 
 def _check_duplicates(ev: Tensor, canon: Tensor, source: Tensor, edge_index: Tensor) -> None:
     """Both directions (and repeats) of an edge must carry the same value."""
-    keep = canon >= 0
-    ref = ev[source[canon.clamp_min(0)]]
-    bad = keep & (ev != ref).any(1)
-    if bool(bad.any()):
-        j = int(bad.nonzero()[0, 0])
+    if _numba_ok(ev):  # one pass in numba, no [E, k] temporaries
+        j = numba_pairing().first_unequal_column(ev.contiguous().numpy(), canon.numpy(),
+                                                 source.numpy())
+    else:
+        keep = canon >= 0
+        ref = ev.index_select(0, source.index_select(0, canon.clamp_min(0)))
+        bad = keep & (ev != ref).any(1)
+        j = int(bad.nonzero()[0, 0]) if bool(bad.any()) else -1
+    if j >= 0:
         i = int(source[canon[j]])
         raise ValueError(
             f"edge_values differ between columns {i} and {j} of edge_index, which are the "
@@ -70,9 +81,21 @@ def _check_duplicates(ev: Tensor, canon: Tensor, source: Tensor, edge_index: Ten
             f"{ev[i].tolist()} vs {ev[j].tolist()}; give both directions the same value")
 
 
-def _check_valid(vals: Tensor, ev: Tensor, cx: GraphBatch, source: Tensor) -> None:
+def _numba_ok(*xs: Tensor) -> bool:
+    return all(x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64) for x in xs)
+
+
+def _check_valid(vals: Tensor, ev_in: Tensor, cx: GraphBatch, source: Tensor) -> None:
+    """Every canonical edge value ``ev_in[source[c]]`` must be >= its endpoints' values."""
     u, v = cx.edge_index
-    low = torch.maximum(vals[u], vals[v])
+    if _numba_ok(vals, ev_in):  # one pass in numba; the message below only on failure
+        c = numba_pairing().first_invalid_edge(
+            vals.contiguous().numpy(), ev_in.contiguous().numpy(), source.numpy(),
+            u.contiguous().numpy(), v.contiguous().numpy())
+        if c < 0:
+            return
+    ev = ev_in.index_select(0, source)
+    low = torch.maximum(vals.index_select(0, u), vals.index_select(0, v))
     bad = (ev < low).any(1)
     if bool(bad.any()):
         c = int(bad.nonzero()[0, 0])
@@ -177,9 +200,9 @@ def graph_persistence(
     ec = ev.index_select(0, source)  # [E, k] canonical edge values, differentiable
     if invalid_edges == "clamp":
         u, v = cx.edge_index
-        ec = torch.maximum(ec, torch.maximum(vals[u], vals[v]))
+        ec = torch.maximum(ec, torch.maximum(vals.index_select(0, u), vals.index_select(0, v)))
     elif validate:
-        _check_valid(vals.detach(), ec.detach(), cx, source)
+        _check_valid(vals.detach(), ev.detach(), cx, source)
     dim0, dim1 = graph_diagrams(vals, cx, essential_death, backend, ec, source,
                                 validate=validate)
     return GraphPersistence(dim0, dim1, cx)

@@ -87,29 +87,30 @@ def _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex, cycle_ed
 
 
 @njit(cache=True, inline="always")
-def _refine_by_edge_keys(order_e, keys, packed):
-    """Stable sort of ``order_e`` by ``keys`` (order-preserving uint64 images of the edge
-    values, see :func:`edge_sort_keys`): an LSD radix sort, one counting pass per key
-    byte (the lower four bytes are zero and skipped for ``packed`` float32 keys, and
-    a byte that is equal for all edges costs one counting pass only). Stable, so
-    ties keep the ``(later rank, index)`` order. Several times faster than an argsort."""
-    E = order_e.shape[0]
-    cur = order_e.copy()
+def _radix_sort(order, keys, packed):
+    """Stable sort of the indices ``order`` by ``keys[order]`` (order-preserving uint64
+    images of float values, see :func:`sort_keys`): an LSD radix sort, one counting
+    pass per 11-bit digit (the lower 32 bits are zero and skipped for ``packed``
+    float32 keys, and a digit that is equal for all entries costs one counting pass
+    only). Stable, so ties keep the order of ``order``. Several times faster than
+    numba's merge-sort argsort, which was most of the kernel's time."""
+    E = order.shape[0]
+    cur = order.copy()
     buf = np.empty(E, dtype=np.int64)
     kcur = np.empty(E, dtype=np.uint64)
     for t in range(E):
-        kcur[t] = keys[order_e[t]]
+        kcur[t] = keys[order[t]]
     kbuf = np.empty(E, dtype=np.uint64)
-    count = np.empty(257, dtype=np.int64)
-    mask = np.uint64(255)
-    for byte in range(4 if packed else 0, 8):
-        shift = np.uint64(8 * byte)
+    count = np.empty(2049, dtype=np.int64)
+    mask = np.uint64(2047)
+    for shift_ in range(32 if packed else 0, 64, 11):  # 11-bit digits: 3 passes for float32
+        shift = np.uint64(shift_)
         count[:] = 0
         for t in range(E):
             count[np.int64((kcur[t] >> shift) & mask) + 1] += 1
-        if count.max() == E:  # every edge has this byte: nothing moves
+        if count.max() == E:  # every entry has this digit: nothing moves
             continue
-        for i in range(256):
+        for i in range(2048):
             count[i + 1] += count[i]
         for t in range(E):
             d = np.int64((kcur[t] >> shift) & mask)
@@ -122,21 +123,33 @@ def _refine_by_edge_keys(order_e, keys, packed):
     return cur
 
 
-def edge_sort_keys(edge_values: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Order-preserving uint64 keys of float edge values ``[k, E]`` (-0.0 == 0.0) and
-    whether they are packed (float32 values in the upper 32 bits, zeros below)."""
-    x = edge_values + edge_values.dtype.type(0.0)  # -0.0 -> +0.0
+def sort_keys(x: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Order-preserving uint64 keys of float values (any shape) and whether they are
+    packed (float32 values in the upper 32 bits, zeros below).
+
+    ``-0.0`` and ``0.0`` get the same key and NaN sorts last, as in ``np.argsort``.
+    """
+    x = x + x.dtype.type(0.0)  # -0.0 -> +0.0
+    nan = np.isnan(x)
     if x.dtype == np.float32:
         b = x.view(np.uint32)
         key = np.where(b >= np.uint32(0x80000000), ~b, b | np.uint32(0x80000000))
+        if nan.any():
+            key[nan] = np.uint32(0xFFFFFFFF)
         return key.astype(np.uint64) << np.uint64(32), True
     b = x.astype(np.float64).view(np.uint64)
     sign = np.uint64(1) << np.uint64(63)
-    return np.where(b >= sign, ~b, b | sign), False
+    key = np.where(b >= sign, ~b, b | sign)
+    if nan.any():
+        key[nan] = np.uint64(0xFFFFFFFFFFFFFFFF)
+    return key, False
+
+
+edge_sort_keys = sort_keys  # the name the edge-filtration path used first
 
 
 @njit(cache=True, parallel=True)
-def graph_pairs_kernel(u, v, values, edge_values, lower_star, packed=False):
+def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, epacked=False):
     """Elder-rule union-find for ``k`` graph filtrations of a batch of graphs.
 
     The kernel contract shared by every backend (numba here, Triton on GPUs):
@@ -147,19 +160,19 @@ def graph_pairs_kernel(u, v, values, edge_values, lower_star, packed=False):
     * elder rule: a merging edge kills the component whose oldest vertex is younger.
     * ``lower_star=True``: the edge values are the max of the endpoint values, so the
       edge order is the order of the later endpoint (a counting sort, and
-      ``edge_values`` is not read; pass an empty ``[k, 0]`` array). Otherwise one
-      stable sort of the edge values per filtration refines that order.
+      ``edge_keys`` is not read; pass an empty ``[k, 0]`` array). Otherwise one
+      stable radix sort of the edge keys per filtration refines that order.
 
-    Per filtration (in parallel) one union-find over the whole batch (graphs are
-    disjoint).
+    Per filtration (in parallel) one radix sort of the vertex keys and one
+    union-find over the whole batch (graphs are disjoint).
 
     Args:
         u, v: ``[E]`` int64 canonical edge endpoints (grouped by graph).
-        values: ``[k, N]`` float vertex values.
-        edge_values: ``[k, E]`` uint64 keys of the edge values (``>=`` both endpoint
-            values), from :func:`edge_sort_keys`.
+        vertex_keys: ``[k, N]`` uint64 keys of the vertex values (:func:`sort_keys`).
+        edge_keys: ``[k, E]`` uint64 keys of the edge values (``>=`` both endpoint
+            values), from :func:`sort_keys`.
         lower_star: see above.
-        packed: the keys are packed (from :func:`edge_sort_keys`).
+        vpacked, epacked: the vertex / edge keys are packed (from :func:`sort_keys`).
     Returns:
         rank ``[k, N]``; death_edge and death_vertex ``[k, N]`` (edge killing the class
         born at each vertex and that edge's later endpoint; -1 if essential);
@@ -167,7 +180,7 @@ def graph_pairs_kernel(u, v, values, edge_values, lower_star, packed=False):
         order, hence grouped by graph, and their later endpoints; the first
         ``count[f]`` entries are valid); count ``[k]``.
     """
-    k, N = values.shape
+    k, N = vertex_keys.shape
     E = u.shape[0]
     rank = np.empty((k, N), dtype=np.int64)
     death_edge = np.full((k, N), -1, dtype=np.int64)
@@ -176,7 +189,8 @@ def graph_pairs_kernel(u, v, values, edge_values, lower_star, packed=False):
     cycle_vertex = np.zeros((k, E), dtype=np.int64)
     count = np.zeros(k, dtype=np.int64)
     for f in prange(k):
-        order_v = np.argsort(values[f], kind="mergesort")  # stable: ties by index
+        # stable: ties by vertex index
+        order_v = _radix_sort(np.arange(N), vertex_keys[f], vpacked)
         r = rank[f]
         for i in range(N):
             r[order_v[i]] = i
@@ -184,13 +198,92 @@ def graph_pairs_kernel(u, v, values, edge_values, lower_star, packed=False):
         _later_endpoints(u, v, r, last)
         order_e = _order_by_last(r, last, N)
         if not lower_star:  # stable sort by edge value of the (later rank, index) order
-            order_e = _refine_by_edge_keys(order_e, edge_values[f], packed)
+            order_e = _radix_sort(order_e, edge_keys[f], epacked)
         count[f] = _elder_union_find(u, v, r, last, order_e, death_edge[f], death_vertex[f],
                                      cycle_edge[f], cycle_vertex[f])
     return rank, death_edge, death_vertex, cycle_edge, cycle_vertex, count
 
 
 def lower_star_pairs_kernel(u, v, values):
-    """:func:`graph_pairs_kernel` for lower-star filtrations of ``values [k, N]``."""
+    """:func:`graph_pairs_kernel` for lower-star filtrations of float ``values [k, N]``."""
+    keys, packed = sort_keys(values)
     empty = np.empty((values.shape[0], 0), dtype=np.uint64)
-    return graph_pairs_kernel(u, v, values, empty, True, False)
+    return graph_pairs_kernel(u, v, keys, empty, True, packed, False)
+
+
+@njit(cache=True)
+def edge_columns_kernel(a, b, cu, cv, n):
+    """Canonical edge of every input column (``-1`` for self-loops) and the first input
+    column of every canonical edge (``len(a)`` if none). Input columns ``(a, b)`` in
+    any direction; canonical edges ``(cu, cv)`` sorted by ``(u, v)``: rows by the lower
+    endpoint (CSR offsets), then a short scan of the row (its degree)."""
+    E_in = a.shape[0]
+    E = cu.shape[0]
+    start = np.zeros(n + 1, dtype=np.int64)
+    for c in range(E):
+        start[cu[c] + 1] += 1
+    for i in range(n):
+        start[i + 1] += start[i]
+    canon = np.full(E_in, -1, dtype=np.int64)
+    source = np.full(E, E_in, dtype=np.int64)
+    for j in range(E_in):
+        x, y = a[j], b[j]
+        if x == y:
+            continue
+        lo, hi = min(x, y), max(x, y)
+        c = start[lo]
+        end = start[lo + 1] - 1
+        while c < end and cv[c] != hi:
+            c += 1
+        canon[j] = c
+        if j < source[c]:
+            source[c] = j
+    return canon, source
+
+
+@njit(cache=True)
+def first_unequal_column(ev, canon, source):
+    """First input column whose values ``ev [E_in, k]`` differ from those of the first
+    column of the same undirected edge (``-1`` if none): one pass, no temporaries."""
+    for j in range(ev.shape[0]):
+        c = canon[j]
+        if c < 0:
+            continue
+        i = source[c]
+        if i == j:
+            continue
+        for f in range(ev.shape[1]):
+            if ev[j, f] != ev[i, f]:
+                return j
+    return -1
+
+
+@njit(cache=True)
+def first_invalid_edge(vals, ev, source, u, v):
+    """First canonical edge ``c`` whose value ``ev[source[c]]`` is below one of its
+    endpoints' values ``vals [N, k]`` in some filtration (``-1`` if none)."""
+    for c in range(u.shape[0]):
+        s = source[c]
+        a = u[c]
+        b = v[c]
+        for f in range(ev.shape[1]):
+            if ev[s, f] < max(vals[a, f], vals[b, f]):
+                return c
+    return -1
+
+
+@njit(cache=True)
+def group_argmax(values, group, num_groups):
+    """Row of the largest value of every group and column of ``values [M, k]``, ties
+    to the largest row, ``-1`` for an empty group (NaN rows are never chosen)."""
+    M, k = values.shape
+    arg = np.full((num_groups, k), -1, dtype=np.int64)
+    best = np.full((num_groups, k), -np.inf, dtype=values.dtype)
+    for i in range(M):
+        g = group[i]
+        for f in range(k):
+            x = values[i, f]
+            if x >= best[g, f]:
+                best[g, f] = x
+                arg[g, f] = i
+    return arg

@@ -19,9 +19,14 @@ import topograph.core._numba_config  # noqa: F401  (threading layer before any p
 # historical names.
 from topograph.core.pairing._graph_kernels import (  # noqa: E402,F401
     _find,
+    edge_columns_kernel,
+    first_invalid_edge,
+    first_unequal_column,
+    group_argmax,
     edge_sort_keys,
     graph_pairs_kernel,
     lower_star_pairs_kernel,
+    sort_keys,
 )
 
 

@@ -102,7 +102,7 @@ def _pair_triton(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
         death_vertex = torch.full_like(death_edge, -1)
     c = int(count[0]) if count.numel() else 0  # host sync: the output size (equal for every filtration)
     cycle_edges = cyc[:, :c]
-    cycle_batch = edge_batch[cycle_edges[0]] if c else edge_batch[:0]
+    cycle_batch = edge_batch.index_select(0, cycle_edges[0]) if c else edge_batch[:0]
     return GraphPairing(death_edge.T, death_vertex.T, cycle_edges.T.contiguous(),
                         last.gather(1, cycle_edges).T.contiguous(), cycle_batch)
 
@@ -118,19 +118,19 @@ def _as_kernel_rows(x: Tensor) -> np.ndarray:
 def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
                 edge_values: Tensor | None = None) -> GraphPairing:
     kernels = numba_pairing()
-    vt = _as_kernel_rows(values)
-    packed = False
+    vkeys, vpacked = kernels.sort_keys(_as_kernel_rows(values))
+    epacked = False
     if edge_values is None:
-        et = np.empty((vt.shape[0], 0), dtype=np.uint64)
+        ekeys = np.empty((vkeys.shape[0], 0), dtype=np.uint64)
     else:
-        et, packed = kernels.edge_sort_keys(_as_kernel_rows(edge_values))
+        ekeys, epacked = kernels.sort_keys(_as_kernel_rows(edge_values))
     u = edge_index[0].contiguous().numpy()
     v = edge_index[1].contiguous().numpy()
     _, death_edge, death_vertex, cyc, cycv, count = kernels.graph_pairs_kernel(
-        u, v, vt, et, edge_values is None, packed)
+        u, v, vkeys, ekeys, edge_values is None, vpacked, epacked)
     c = int(count[0]) if len(count) else 0
     cycle_edges = torch.from_numpy(np.ascontiguousarray(cyc[:, :c].T))
-    cycle_batch = edge_batch[cycle_edges[:, 0]] if c else edge_batch[:0]
+    cycle_batch = edge_batch.index_select(0, cycle_edges[:, 0]) if c else edge_batch[:0]
     return GraphPairing(torch.from_numpy(death_edge).T,
                         torch.from_numpy(death_vertex).T, cycle_edges,
                         torch.from_numpy(np.ascontiguousarray(cycv[:, :c].T)), cycle_batch)

@@ -1,0 +1,75 @@
+"""The numba helpers of the graph pairing against plain numpy / torch references:
+order-preserving sort keys, the edge-column map, the fused input checks, group maxima."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from topograph.core._graph_diagrams import _group_max_torch, group_max
+from topograph.core.complex import GraphBatch
+from topograph.core.kernels import numba_pairing
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_radix_order_matches_stable_argsort(dtype):
+    k = numba_pairing()
+    rng = np.random.default_rng(0)
+    x = rng.choice(np.array([-np.inf, -2.5, -0.0, 0.0, 1e-30, 1.0, 3.0, np.inf, np.nan]),
+                   size=(3, 500)).astype(dtype)
+    x[1] = rng.standard_normal(500).astype(dtype)
+    keys, packed = k.sort_keys(x)
+    assert packed == (dtype == np.float32)
+    empty = np.empty((3, 0), dtype=np.uint64)
+    rank = k.graph_pairs_kernel(np.zeros(0, np.int64), np.zeros(0, np.int64), keys, empty,
+                                True, packed, False)[0]
+    for f in range(3):
+        order = np.argsort(x[f] + dtype(0.0), kind="stable")  # ties (and -0.0 == 0.0) by index
+        np.testing.assert_array_equal(rank[f][order], np.arange(500))
+
+
+def test_edge_columns_and_checks_match_torch():
+    k = numba_pairing()
+    rng = np.random.default_rng(1)
+    n = 40
+    ei = torch.from_numpy(rng.integers(0, n, size=(2, 300)))
+    cx = GraphBatch.from_edge_index(ei, n)
+    canon, source = k.edge_columns_kernel(ei[0].numpy(), ei[1].numpy(),
+                                          cx.edge_index[0].numpy(), cx.edge_index[1].numpy(), n)
+    key = torch.minimum(ei[0], ei[1]) * n + torch.maximum(ei[0], ei[1])
+    ckey = cx.edge_index[0] * n + cx.edge_index[1]
+    loop = ei[0] == ei[1]
+    assert (canon[loop.numpy()] == -1).all()
+    np.testing.assert_array_equal(ckey[canon[~loop.numpy()]].numpy(), key[~loop].numpy())
+    for c in range(ckey.numel()):  # the first column of each canonical edge
+        assert source[c] == int(((key == ckey[c]) & ~loop).nonzero()[0, 0])
+    ev = rng.random((300, 2))
+    ev = ev[source[np.maximum(canon, 0)]]  # consistent: every column the first one's value
+    assert k.first_unequal_column(ev, canon, source) == -1
+    j = int(np.nonzero((canon >= 0) & (np.arange(300) != source[np.maximum(canon, 0)]))[0][3])
+    ev[j, 1] += 1.0
+    assert k.first_unequal_column(ev, canon, source) == j
+    vals = rng.random((n, 2))
+    u, v = cx.edge_index[0].numpy(), cx.edge_index[1].numpy()
+    good = np.maximum(vals[u], vals[v]) + 0.5
+    ev2 = np.zeros((300, 2))
+    ev2[source] = good
+    assert k.first_invalid_edge(vals, ev2, source, u, v) == -1
+    ev2[source[7], 0] = -1.0
+    assert k.first_invalid_edge(vals, ev2, source, u, v) == 7
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_group_max_numba_matches_torch(dtype):
+    torch.manual_seed(0)
+    vals = torch.randint(0, 4, (60, 3)).to(dtype)  # many ties
+    vals[5:9] = float("-inf")
+    batch = torch.sort(torch.randint(0, 7, (60,))).values  # some groups empty
+    a = vals.clone().requires_grad_()
+    b = vals.clone().requires_grad_()
+    ga, gb = group_max(a, batch, 9), _group_max_torch(b, batch, 9)
+    torch.testing.assert_close(ga, gb)
+    w = torch.randn(9, 3, dtype=dtype)
+    (ga * w).sum().backward()
+    (gb * w).sum().backward()
+    torch.testing.assert_close(a.grad, b.grad)  # the same row of each group gets the gradient
