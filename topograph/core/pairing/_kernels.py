@@ -9,8 +9,6 @@ independent problems (filtrations, samples) with ``prange``.
 """
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 from numba import njit, prange
 
@@ -154,11 +152,10 @@ def _row(kind, a, aux, m, drow):
 # farthest pair come out exactly as with the refined value. The bound on the Gram
 # value's error: 2 gamma_d t (the dot product and both norms, any summation order)
 # plus a few roundings, t = |x_i|^2 + |x_j|^2; taken twice over.
-_HI = 1 if sys.byteorder == "little" else 0  # the float32 half of a packed key
 
 
 @njit(cache=True, inline="always")
-def _gram_row_pruned(a, aux, m, drow, keyf, seen, err, fmaxf):
+def _gram_row_pruned(a, aux, m, drow, keyf, err, fmaxf):
     """Row ``m`` of squared distances from ``a = [G | X]`` (see :func:`_row`, kind 1),
     refining the cancelling entries that can change the packed scan's step."""
     n = drow.shape[0]
@@ -171,7 +168,7 @@ def _gram_row_pruned(a, aux, m, drow, keyf, seen, err, fmaxf):
         t = sq[j] + s
         v = t - 2 * g[j]
         drow[j] = v
-        kf = keyf[2 * j + _HI]
+        kf = keyf[j]
         e = err * t
         need = (v < GRAM_REFINE * t) & ((v - e <= kf) | (v + e >= fmaxf))
         lo = min(lo, j if need else n)
@@ -180,7 +177,7 @@ def _gram_row_pruned(a, aux, m, drow, keyf, seen, err, fmaxf):
         for j in range(lo, hi + 1):
             t = sq[j] + s
             v = drow[j]
-            kf = keyf[2 * j + _HI]
+            kf = keyf[j]
             e = err * t
             if (v < GRAM_REFINE * t) & ((v - e <= kf) | (v + e >= fmaxf)):
                 acc = drow[j] * 0
@@ -210,13 +207,14 @@ def _prim_packed(kind, a, aux, out, far):
     m = 0
     fmax = np.uint64(0)
     pruned = kind == 1 and a.shape[1] > n
-    keyf = key.view(np.float32)
+    kd = np.full(n, np.uint32(0xFFFFFFFF), np.uint32)  # key's distance half (NaN once visited)
+    keyf = kd.view(np.float32)
     d = a.shape[1] - n
     err = a.dtype.type(4 * (d + 4) * 2.0 ** -24)  # float32 only (the packed scan)
     fmaxf = a.dtype.type(-np.inf)  # step 0: refine every cancelling entry (all keys unset)
     for t in range(n - 1):
         if pruned:
-            bits = _gram_row_pruned(a, aux, m, drow, keyf, seen, err, fmaxf).view(np.uint32)
+            bits = _gram_row_pruned(a, aux, m, drow, keyf, err, fmaxf).view(np.uint32)
         else:
             bits = _row(kind, a, aux, m, drow).view(np.uint32)
         msrc = np.uint64(m) << _SRC
@@ -229,6 +227,7 @@ def _prim_packed(kind, a, aux, out, far):
             v = seen[j]
             nk = min(key[j], kb | v)
             key[j] = nk
+            kd[j] = np.uint32(nk >> sh)
             mn = min(mn, nk)
             mx = max(mx, kb & ~v)
         if mx > fmax:
@@ -240,6 +239,7 @@ def _prim_packed(kind, a, aux, out, far):
         out[t, 0] = np.int64((mn >> _SRC) & _IDX)
         out[t, 1] = m
         key[m] = _ALL
+        kd[m] = np.uint32(0xFFFFFFFF)
         seen[m] = _ALL
 
 
