@@ -155,7 +155,7 @@ def _row(kind, a, aux, m, drow):
 
 
 @njit(cache=True, inline="always")
-def _gram_row_pruned(a, aux, m, drow, keyf, err, fmaxf):
+def _gram_row_pruned(a, aux, m, drow, keyf, err, fmaxf, sqmax):
     """Row ``m`` of squared distances from ``a = [G | X]`` (see :func:`_row`, kind 1),
     refining the cancelling entries that can change the packed scan's step."""
     n = drow.shape[0]
@@ -164,15 +164,24 @@ def _gram_row_pruned(a, aux, m, drow, keyf, err, fmaxf):
     sq = aux[0]
     lo = n
     hi = -1
-    for j in range(n):  # vectorised: the refinement test for the whole row
-        t = sq[j] + s
-        v = t - 2 * g[j]
-        drow[j] = v
-        kf = keyf[j]
-        e = err * t
-        need = (v < GRAM_REFINE * t) & ((v - e <= kf) | (v + e >= fmaxf))
-        lo = min(lo, j if need else n)
-        hi = max(hi, j if need else -1)
+    if fmaxf > (GRAM_REFINE + 2 * err) * (s + sqmax):  # no cancelling entry can reach the maximum
+        for j in range(n):  # vectorised: the refinement test for the whole row
+            t = sq[j] + s
+            v = t - 2 * g[j]
+            drow[j] = v
+            need = (v < GRAM_REFINE * t) & (v - err * t <= keyf[j])
+            lo = min(lo, j if need else n)
+            hi = max(hi, j if need else -1)
+    else:
+        for j in range(n):
+            t = sq[j] + s
+            v = t - 2 * g[j]
+            drow[j] = v
+            kf = keyf[j]
+            e = err * t
+            need = (v < GRAM_REFINE * t) & ((v - e <= kf) | (v + e >= fmaxf))
+            lo = min(lo, j if need else n)
+            hi = max(hi, j if need else -1)
     if hi >= 0:
         for j in range(lo, hi + 1):
             t = sq[j] + s
@@ -211,10 +220,11 @@ def _prim_packed(kind, a, aux, out, far):
     keyf = kd.view(np.float32)
     d = a.shape[1] - n
     err = a.dtype.type(4 * (d + 4) * 2.0 ** -24)  # float32 only (the packed scan)
+    sqmax = aux[0].max() if pruned else a.dtype.type(0)
     fmaxf = a.dtype.type(-np.inf)  # step 0: refine every cancelling entry (all keys unset)
     for t in range(n - 1):
         if pruned:
-            bits = _gram_row_pruned(a, aux, m, drow, keyf, err, fmaxf).view(np.uint32)
+            bits = _gram_row_pruned(a, aux, m, drow, keyf, err, fmaxf, sqmax).view(np.uint32)
         else:
             bits = _row(kind, a, aux, m, drow).view(np.uint32)
         msrc = np.uint64(m) << _SRC
