@@ -237,7 +237,6 @@ def _prim_packed(kind, a, aux, out, far):
             v = seen[j]
             nk = min(key[j], kb | v)
             key[j] = nk
-            kd[j] = np.uint32(nk >> sh)
             mn = min(mn, nk)
             mx = max(mx, kb & ~v)
         if mx > fmax:
@@ -249,8 +248,10 @@ def _prim_packed(kind, a, aux, out, far):
         out[t, 0] = np.int64((mn >> _SRC) & _IDX)
         out[t, 1] = m
         key[m] = _ALL
-        kd[m] = np.uint32(0xFFFFFFFF)
         seen[m] = _ALL
+        if pruned:  # the keys' distance halves, contiguous for the next row's test
+            for j in range(n):
+                kd[j] = np.uint32(key[j] >> sh)
 
 
 @njit(cache=True)
