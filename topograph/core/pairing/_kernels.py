@@ -145,6 +145,58 @@ def _row(kind, a, aux, m, drow):
     return drow
 
 
+# The packed scan refines a cancelling entry only where it can matter: where its true
+# value might not exceed the key of its (unvisited) vertex, or might reach the largest
+# squared distance so far (the farthest pair). Elsewhere the Gram value, wrong as it
+# may be, is provably above the key and below that maximum, so the relaxation and the
+# farthest pair come out exactly as with the refined value. The bound on the Gram
+# value's error: 2 gamma_d t (the dot product and both norms, any summation order)
+# plus a few roundings, t = |x_i|^2 + |x_j|^2; taken twice over.
+
+
+@njit(cache=True, inline="always")
+def _gram_row_pruned(a, aux, m, drow, keyf, err, fmaxf, sqmax):
+    """Row ``m`` of squared distances from ``a = [G | X]`` (see :func:`_row`, kind 1),
+    refining the cancelling entries that can change the packed scan's step."""
+    n = drow.shape[0]
+    s = aux[0, m]
+    g = a[m]
+    sq = aux[0]
+    lo = n
+    hi = -1
+    if fmaxf > (GRAM_REFINE + 2 * err) * (s + sqmax):  # no cancelling entry can reach the maximum
+        for j in range(n):  # vectorised: the refinement test for the whole row
+            t = sq[j] + s
+            v = t - 2 * g[j]
+            drow[j] = v
+            need = (v < GRAM_REFINE * t) & (v - err * t <= keyf[j])
+            lo = min(lo, j if need else n)
+            hi = max(hi, j if need else -1)
+    else:
+        for j in range(n):
+            t = sq[j] + s
+            v = t - 2 * g[j]
+            drow[j] = v
+            kf = keyf[j]
+            e = err * t
+            need = (v < GRAM_REFINE * t) & ((v - e <= kf) | (v + e >= fmaxf))
+            lo = min(lo, j if need else n)
+            hi = max(hi, j if need else -1)
+    if hi >= 0:
+        for j in range(lo, hi + 1):
+            t = sq[j] + s
+            v = drow[j]
+            kf = keyf[j]
+            e = err * t
+            if (v < GRAM_REFINE * t) & ((v - e <= kf) | (v + e >= fmaxf)):
+                acc = drow[j] * 0
+                for c in range(n, a.shape[1]):
+                    diff = a[j, c] - a[m, c]
+                    acc += diff * diff
+                drow[j] = acc
+    return drow
+
+
 @njit(cache=True)
 def _prim_packed(kind, a, aux, out, far):
     """Packed Prim on float32 squared distances (rows from :func:`_row`), n <= 2^16.
@@ -163,8 +215,18 @@ def _prim_packed(kind, a, aux, out, far):
     seen[0] = _ALL
     m = 0
     fmax = np.uint64(0)
+    pruned = kind == 1 and a.shape[1] > n
+    kd = np.full(n, np.uint32(0xFFFFFFFF), np.uint32)  # key's distance half (NaN once visited)
+    keyf = kd.view(np.float32)
+    d = a.shape[1] - n
+    err = a.dtype.type(4 * (d + 4) * 2.0 ** -24)  # float32 only (the packed scan)
+    sqmax = aux[0].max() if pruned else a.dtype.type(0)
+    fmaxf = a.dtype.type(-np.inf)  # step 0: refine every cancelling entry (all keys unset)
     for t in range(n - 1):
-        bits = _row(kind, a, aux, m, drow).view(np.uint32)
+        if pruned:
+            bits = _gram_row_pruned(a, aux, m, drow, keyf, err, fmaxf, sqmax).view(np.uint32)
+        else:
+            bits = _row(kind, a, aux, m, drow).view(np.uint32)
         msrc = np.uint64(m) << _SRC
         mn = _ALL
         mx = np.uint64(0)
@@ -181,11 +243,15 @@ def _prim_packed(kind, a, aux, out, far):
             fmax = mx
             far[0] = m
             far[1] = np.int64(mx & _IDX)
+            fmaxf = drow[far[1]]
         m = np.int64(mn & _IDX)
         out[t, 0] = np.int64((mn >> _SRC) & _IDX)
         out[t, 1] = m
         key[m] = _ALL
         seen[m] = _ALL
+        if pruned:  # the keys' distance halves, contiguous for the next row's test
+            for j in range(n):
+                kd[j] = np.uint32(key[j] >> sh)
 
 
 @njit(cache=True)
