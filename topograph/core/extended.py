@@ -148,10 +148,7 @@ def extended_persistence(
         raise ValueError(f"values on {vals.device} but the graph on {cx.device}")
     if validate:
         check_finite(vals, "values")
-    from topograph.core.kernels import configure_numba
-
-    configure_numba()  # numba's threading layer, before the first parallel kernel
-    from topograph.core.pairing._extended_kernels import extended_pairs_kernel
+    extended_pairs_kernel = _kernel()
 
     with torch.no_grad():
         vt = vals.detach().T.contiguous().cpu()
@@ -184,3 +181,22 @@ def extended_persistence(
                        rows_batch[key].to(dev), B)
          for key, (b, dd) in idx.items()}
     return ExtendedPersistence(d["ord"], d["rel"], d["ext0"], d["ext1"], cx)
+
+
+_READY = [False]
+
+
+def _kernel():
+    """The numba kernel, after the seam set numba's threading layer and, once per
+    process, flushed its disk cache if the kernel it compiles in (``_find`` of
+    ``pairing/_graph_kernels.py``) changed (numba keys its cache on one file)."""
+    from topograph.core import kernels as seam
+    from topograph.core.pairing import _extended_kernels as k
+    from topograph.core.pairing import _graph_kernels
+
+    seam.configure_numba()
+    if not _READY[0]:
+        seam.refresh_numba_cache((k.extended_pairs_kernel, k._extended_one), _graph_kernels,
+                                 "topograph_extended")
+        _READY[0] = True
+    return k.extended_pairs_kernel

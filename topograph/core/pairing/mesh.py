@@ -74,12 +74,12 @@ def _kernel():
     """The numba kernel, after the seam set numba's threading layer and, once per
     process, flushed its disk cache if the core kernels it compiles in (``_find``) changed."""
     from topograph.core import kernels as seam
-    from topograph.core.pairing import _kernels, _mesh_kernels
+    from topograph.core.pairing import _graph_kernels, _mesh_kernels
 
     seam.configure_numba()
     if not _READY[0]:
         k = _mesh_kernels
-        seam.refresh_numba_cache((k.mesh_pairs_kernel, k._solve, k._dual, k._reduce), _kernels,
+        seam.refresh_numba_cache((k.mesh_pairs_kernel, k._solve, k._dual, k._reduce), _graph_kernels,
                                  "topograph_mesh")
         _READY[0] = True
     return _mesh_kernels.mesh_pairs_kernel
