@@ -8,7 +8,7 @@ The loss is differentiable in the angle (gradients flow through
 ``x @ directions.T`` into the rotation), so after a coarse scan gradient descent
 refines the angle. Saves the loss curve and the descent path as a PNG.
 
-Run:  python examples/pht_orientation.py [--out docs/figures/pht_orientation.png]   (~10 s)
+Run:  python examples/pht_orientation.py [--out docs/img/pht_orientation.png]   (~10 s)
 """
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def main() -> None:
     p.add_argument("--angle", type=float, default=2.2, help="the hidden rotation (radians)")
     p.add_argument("--directions", type=int, default=12)
     p.add_argument("--steps", type=int, default=60)
-    p.add_argument("--out", type=Path, default=Path("docs/figures/pht_orientation.png"))
+    p.add_argument("--out", type=Path, default=Path("docs/img/pht_orientation.png"))
     args = p.parse_args()
 
     x, faces = lopsided_torus()
