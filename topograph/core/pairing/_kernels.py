@@ -99,6 +99,17 @@ GRAM_REFINE = 0.25
 
 
 @njit(cache=True, inline="always")
+def _coord_sq(a, j, m, n, zero):
+    """Squared distance of rows ``j`` and ``m`` from the coordinates stored in columns
+    ``n:`` of the ``[G | X]`` operand (``zero`` fixes the accumulator's dtype)."""
+    acc = zero
+    for c in range(n, a.shape[1]):
+        diff = a[j, c] - a[m, c]
+        acc += diff * diff
+    return acc
+
+
+@njit(cache=True, inline="always")
 def _row(kind, a, aux, m, drow):
     """Row ``m`` of squared distances: ``a``'s own row (kind 0, a matrix), or computed
     into ``drow`` from a Gram matrix and its diagonal ``aux`` (kind 1: ``a = [G | X]``,
@@ -129,11 +140,7 @@ def _row(kind, a, aux, m, drow):
             if cnt > self_cancels:
                 for j in range(n):
                     if j != m and drow[j] < GRAM_REFINE * (s + sq[j]):
-                        acc = drow[j] * 0
-                        for c in range(n, a.shape[1]):
-                            diff = a[j, c] - a[m, c]
-                            acc += diff * diff
-                        drow[j] = acc
+                        drow[j] = _coord_sq(a, j, m, n, drow[j] * 0)
         return drow
     drow[:] = 0
     for c in range(aux.shape[0]):
@@ -189,11 +196,7 @@ def _gram_row_pruned(a, aux, m, drow, keyf, err, fmaxf, sqmax):
             kf = keyf[j]
             e = err * t
             if (v < GRAM_REFINE * t) & ((v - e <= kf) | (v + e >= fmaxf)):
-                acc = drow[j] * 0
-                for c in range(n, a.shape[1]):
-                    diff = a[j, c] - a[m, c]
-                    acc += diff * diff
-                drow[j] = acc
+                drow[j] = _coord_sq(a, j, m, n, drow[j] * 0)
     return drow
 
 
