@@ -18,6 +18,7 @@ import argparse
 import time
 
 import gudhi
+import numba
 import numpy as np
 import torch
 from torch_geometric.data import Batch
@@ -61,13 +62,17 @@ def interleaved(fns, repeat: int) -> list[float]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeat", type=int, default=15)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch and numba threads (0: leave both at their defaults)")
     p.add_argument("--hidden", type=int, default=140)
     args = p.parse_args()
-    torch.set_num_threads(args.threads)
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+        numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
     data = read_tu(find_tu_folder("proteins"))[:128]
     b = Batch.from_data_list(data)
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}; 128 PROTEINS graphs, "
+    print(f"torch {torch.__version__}, threads: torch {torch.get_num_threads()}, numba "
+          f"{numba.get_num_threads()}; 128 PROTEINS graphs, "
           f"{b.num_nodes} vertices, {b.num_edges // 2} edges, k = 8")
     print(HEADER)
     torch.manual_seed(0)

@@ -73,3 +73,53 @@ def test_group_max_numba_matches_torch(dtype):
     (ga * w).sum().backward()
     (gb * w).sum().backward()
     torch.testing.assert_close(a.grad, b.grad)  # the same row of each group gets the gradient
+
+
+def _reference_edge_pairing(u, v, vals, ev):
+    """Plain-Python elder-rule union-find in the contract's order: vertices by (value,
+    index); edges by (edge value, rank of the later endpoint, edge index)."""
+    n = len(vals)
+    rank = np.empty(n, np.int64)
+    rank[np.lexsort((np.arange(n), vals))] = np.arange(n)
+    last = np.where(rank[u] > rank[v], u, v)
+    order = np.lexsort((np.arange(len(u)), rank[last], ev))
+    parent, oldest = list(range(n)), list(range(n))
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+    death = np.full(n, -1)
+    cycles = []
+    for e in order:
+        a, b = find(u[e]), find(v[e])
+        if a == b:
+            cycles.append(e)
+            continue
+        if rank[oldest[a]] < rank[oldest[b]]:
+            death[oldest[b]], parent[b] = e, a
+        else:
+            death[oldest[a]], parent[a] = e, b
+    return death, sorted(cycles)
+
+
+@pytest.mark.parametrize("levels", [2, 3, 50, 10_000])
+def test_edge_order_ties_follow_the_contract(levels):
+    """Edge values with many ties (long runs of equal values, and short ones) are
+    ordered by later rank, then index, exactly as the contract says."""
+    k = numba_pairing()
+    rng = np.random.default_rng(levels)
+    n = 60
+    cx = GraphBatch.from_edge_index(torch.from_numpy(rng.integers(0, n, size=(2, 400))), n)
+    u, v = cx.edge_index[0].numpy(), cx.edge_index[1].numpy()
+    for dtype in (np.float32, np.float64):
+        vals = rng.integers(0, 3, size=(2, n)).astype(dtype)
+        ev = np.maximum(vals[:, u], vals[:, v]) + rng.integers(0, levels, size=(2, len(u)))
+        ev = ev.astype(dtype)
+        vk, vp = k.sort_keys(vals)
+        ek, ep = k.sort_keys(ev)
+        out = k.graph_pairs_kernel(u, v, vk, ek, False, vp, ep)
+        for f in range(2):
+            death, cycles = _reference_edge_pairing(u, v, vals[f], ev[f])
+            np.testing.assert_array_equal(out[1][f], death)
+            np.testing.assert_array_equal(out[3][f][:out[5][f]], cycles)

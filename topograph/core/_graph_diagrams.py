@@ -25,29 +25,38 @@ def _take(x: Tensor, index: Tensor) -> Tensor:
     return x.index_select(0, index.reshape(-1)).view(index.shape)
 
 
+def group_argmax(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
+    """Row ``[num_groups, k]`` of the largest value of every group and column of
+    ``values [N, k]`` (ties to the largest row; ``-1`` for an empty group). No gradient."""
+    values = values.detach()
+    if values.device.type == "cpu" and values.dtype in (torch.float32, torch.float64) \
+            and batch.dtype == torch.int64:  # one numba pass instead of ~8 torch ops
+        return torch.from_numpy(numba_pairing().group_argmax(
+            values.contiguous().numpy(), batch.contiguous().numpy(), num_groups))
+    return _group_argmax_torch(values, batch, num_groups)
+
+
 def group_max(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
     """Differentiable per-group maximum ``[num_groups, k]`` of ``values [N, k]``
     (gathered from the largest row among ties; empty groups gather row 0)."""
-    if values.device.type == "cpu" and values.dtype in (torch.float32, torch.float64) \
-            and batch.dtype == torch.int64:  # one numba pass instead of ~8 torch ops
-        arg = numba_pairing().group_argmax(values.detach().contiguous().numpy(),
-                                           batch.contiguous().numpy(), num_groups)
-        return values.gather(0, torch.from_numpy(arg).clamp_min(0))
-    return _group_max_torch(values, batch, num_groups)
+    return values.gather(0, group_argmax(values, batch, num_groups).clamp_min(0))
+
+
+def _group_argmax_torch(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
+    """:func:`group_argmax` in torch ops (any device; the reference of the numba pass)."""
+    k = values.shape[1]
+    init = torch.full((num_groups, k), float("-inf"), dtype=values.dtype, device=values.device)
+    mx = init.scatter_reduce(0, batch[:, None].expand(-1, k), values, reduce="amax")
+    hit = values == mx.index_select(0, batch)
+    ar = torch.arange(values.shape[0], device=values.device)[:, None].expand(-1, k)
+    arg = torch.full((num_groups, k), -1, dtype=torch.long, device=values.device)
+    return arg.scatter_reduce(0, batch[:, None].expand(-1, k), torch.where(hit, ar, -1),
+                              reduce="amax")
 
 
 def _group_max_torch(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
-    """:func:`group_max` in torch ops (any device; the reference of the numba pass)."""
-    k = values.shape[1]
-    init = torch.full((num_groups, k), float("-inf"), dtype=values.dtype, device=values.device)
-    mx = init.scatter_reduce(0, batch[:, None].expand(-1, k), values.detach(), reduce="amax")
-    # Gather from the argmax vertex so that the value carries a gradient.
-    hit = values.detach() == mx.index_select(0, batch)
-    ar = torch.arange(values.shape[0], device=values.device)[:, None].expand(-1, k)
-    arg = torch.full((num_groups, k), -1, dtype=torch.long, device=values.device)
-    arg = arg.scatter_reduce(0, batch[:, None].expand(-1, k), torch.where(hit, ar, -1),
-                             reduce="amax")
-    return values.gather(0, arg.clamp_min(0))
+    """:func:`group_max` in torch ops only."""
+    return values.gather(0, _group_argmax_torch(values.detach(), batch, num_groups).clamp_min(0))
 
 
 def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: str,
@@ -55,15 +64,18 @@ def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: 
                    validate: bool = True) -> tuple[Diagram, Diagram]:
     """Dimension 0 and 1 diagrams of ``vals [N, k]`` on the canonical complex ``cx``.
 
-    ``edge_vals [E, k]`` (aligned with ``cx.edge_index``) gives an edge filtration;
-    ``edge_source [E]`` is the caller's column each canonical edge was read from
-    (stored as the death / birth index of the edge rows). ``None``: lower-star.
-    ``validate``: a float ``essential`` cap may not precede an essential birth.
+    ``edge_vals [E_in, k]`` (the caller's edge values, one row per input column) gives
+    an edge filtration; ``edge_source [E]`` is the row each canonical edge of ``cx``
+    reads (stored as the death / birth index of the edge rows). Values are gathered
+    straight from ``edge_vals``, so no ``[E, k]`` copy sits in the autograd graph.
+    ``None``: lower-star. ``validate``: a float ``essential`` cap may not precede an
+    essential birth.
     """
     n, k = vals.shape
     edge_batch = cx.edge_batch  # [E], computed once
+    ecan = None if edge_vals is None else edge_vals.detach().index_select(0, edge_source)
     pairing = pair_graphs(vals, cx.edge_index, edge_batch, n, backend=backend,
-                          num_samples=cx.num_samples, edge_values=edge_vals)
+                          num_samples=cx.num_samples, edge_values=ecan)
     ess0 = pairing.death_edge < 0
     birth_vertex = torch.arange(n, device=vals.device)[:, None].expand(n, k)
     need_max = essential == "max"
@@ -76,19 +88,20 @@ def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: 
         birth1 = vals.gather(0, birth1_index)
         gmax = group_max(vals, cx.batch, cx.num_samples) if need_max else None
     else:
-        de = pairing.death_edge.clamp_min(0)
-        death0 = edge_vals.gather(0, de) if edge_vals.shape[0] else vals
-        death_index = torch.where(ess0, -1, _take(edge_source, de)) if edge_vals.shape[0] \
+        num_edges = cx.edge_index.shape[1]
+        de = _take(edge_source, pairing.death_edge.clamp_min(0)) if num_edges \
             else pairing.death_edge
-        birth1 = edge_vals.gather(0, pairing.cycle_edges)
+        death0 = edge_vals.gather(0, de) if num_edges else vals
+        death_index = torch.where(ess0, -1, de) if num_edges else pairing.death_edge
         birth1_index = _take(edge_source, pairing.cycle_edges)
+        birth1 = edge_vals.gather(0, birth1_index)
         gmax = None
         if need_max:  # the largest value of the graph is an edge's unless it has none
             gmax = group_max(vals, cx.batch, cx.num_samples)
-            if edge_vals.shape[0]:
-                emax = group_max(edge_vals, edge_batch, cx.num_samples)
-                has_edges = torch.bincount(edge_batch, minlength=cx.num_samples) > 0
-                gmax = torch.where(has_edges[:, None], torch.maximum(gmax, emax), gmax)
+            if num_edges:
+                arg = group_argmax(ecan, edge_batch, cx.num_samples)  # -1: no edges
+                emax = edge_vals.gather(0, _take(edge_source, arg.clamp_min(0)))
+                gmax = torch.where(arg >= 0, torch.maximum(gmax, emax), gmax)
     # index_select, not gmax[...]: the backward of advanced indexing (index_put with
     # accumulate) sums in a thread-dependent order on the CPU; index_add does not
     death0 = apply_essential(death0, ess0, essential,

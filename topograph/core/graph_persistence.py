@@ -197,12 +197,11 @@ def graph_persistence(
         canon, source = edge_columns(edge_index, cx)
     if validate and not prepared and source.numel():
         _check_duplicates(ev.detach(), canon, source, edge_index)
-    ec = ev.index_select(0, source)  # [E, k] canonical edge values, differentiable
-    if invalid_edges == "clamp":
-        u, v = cx.edge_index
-        ec = torch.maximum(ec, torch.maximum(vals.index_select(0, u), vals.index_select(0, v)))
+    if invalid_edges == "clamp":  # in the caller's columns (a self-loop clamps to its vertex)
+        a, b = edge_index.long()
+        ev = torch.maximum(ev, torch.maximum(vals.index_select(0, a), vals.index_select(0, b)))
     elif validate:
         _check_valid(vals.detach(), ev.detach(), cx, source)
-    dim0, dim1 = graph_diagrams(vals, cx, essential_death, backend, ec, source,
+    dim0, dim1 = graph_diagrams(vals, cx, essential_death, backend, ev, source,
                                 validate=validate)
     return GraphPersistence(dim0, dim1, cx)

@@ -87,65 +87,138 @@ def _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex, cycle_ed
 
 
 @njit(cache=True, inline="always")
+def _radix_pass(count, kcur, kbuf, cur, buf, shift, E):
+    """One stable scatter pass of an LSD radix sort by the 11-bit digit at ``shift``
+    (``count``: that digit's histogram); returns False (nothing moved) if every entry
+    has the same digit."""
+    if count.max() == E:
+        return False
+    for i in range(2048):
+        count[i + 1] += count[i]
+    for t in range(E):
+        dig = np.int64((np.uint64(kcur[t]) >> shift) & np.uint64(2047))
+        pos = count[dig]
+        buf[pos] = cur[t]
+        kbuf[pos] = kcur[t]
+        count[dig] = pos + 1
+    return True
+
+
+@njit(cache=True, inline="always")
 def _radix_sort(order, keys, packed):
     """Stable sort of the indices ``order`` by ``keys[order]`` (order-preserving uint64
-    images of float values, see :func:`sort_keys`): an LSD radix sort, one counting
-    pass per 11-bit digit (the lower 32 bits are zero and skipped for ``packed``
-    float32 keys, and a digit that is equal for all entries costs one counting pass
-    only). Stable, so ties keep the order of ``order``. Several times faster than
-    numba's merge-sort argsort, which was most of the kernel's time."""
+    images of float values, see :func:`sort_keys`): an LSD radix sort over 11-bit
+    digits. One read pass gathers the keys and counts every digit's histogram at once;
+    then one scatter pass per digit, skipped when all entries share it. ``packed``
+    float32 keys (zeros in the lower 32 bits) are sorted as uint32 with int32 indices:
+    three passes over half the bytes. Stable, so ties keep the order of ``order``.
+    Several times faster than numba's merge-sort argsort."""
     E = order.shape[0]
-    cur = order.copy()
-    buf = np.empty(E, dtype=np.int64)
+    if packed:
+        count = np.zeros((3, 2049), dtype=np.int64)
+        k32 = np.empty(E, dtype=np.uint32)
+        for t in range(E):
+            key = np.uint32(keys[order[t]] >> np.uint64(32))
+            k32[t] = key
+            count[0, np.int64(key & np.uint32(2047)) + 1] += 1
+            count[1, np.int64((key >> np.uint32(11)) & np.uint32(2047)) + 1] += 1
+            count[2, np.int64(key >> np.uint32(22)) + 1] += 1
+        c32 = order.astype(np.int32)
+        b32 = np.empty(E, dtype=np.int32)
+        kb32 = np.empty(E, dtype=np.uint32)
+        for d in range(3):
+            if _radix_pass(count[d], k32, kb32, c32, b32, np.uint64(11 * d), E):
+                c32, b32 = b32, c32
+                k32, kb32 = kb32, k32
+        return c32.astype(np.int64)
+    count = np.zeros((6, 2049), dtype=np.int64)
     kcur = np.empty(E, dtype=np.uint64)
     for t in range(E):
-        kcur[t] = keys[order[t]]
+        key = keys[order[t]]
+        kcur[t] = key
+        for d in range(6):
+            count[d, np.int64((key >> np.uint64(11 * d)) & np.uint64(2047)) + 1] += 1
+    cur = order.copy()
+    buf = np.empty(E, dtype=np.int64)
     kbuf = np.empty(E, dtype=np.uint64)
-    count = np.empty(2049, dtype=np.int64)
-    mask = np.uint64(2047)
-    for shift_ in range(32 if packed else 0, 64, 11):  # 11-bit digits: 3 passes for float32
-        shift = np.uint64(shift_)
-        count[:] = 0
-        for t in range(E):
-            count[np.int64((kcur[t] >> shift) & mask) + 1] += 1
-        if count.max() == E:  # every entry has this digit: nothing moves
-            continue
-        for i in range(2048):
-            count[i + 1] += count[i]
-        for t in range(E):
-            d = np.int64((kcur[t] >> shift) & mask)
-            pos = count[d]
-            buf[pos] = cur[t]
-            kbuf[pos] = kcur[t]
-            count[d] = pos + 1
-        cur, buf = buf, cur
-        kcur, kbuf = kbuf, kcur
+    for d in range(6):
+        if _radix_pass(count[d], kcur, kbuf, cur, buf, np.uint64(11 * d), E):
+            cur, buf = buf, cur
+            kcur, kbuf = kbuf, kcur
     return cur
 
 
+@njit(cache=True)
+def _float_keys(x, out, packed):
+    """Order-preserving uint64 keys of float rows ``x [k, n]`` into ``out`` (see
+    :func:`sort_keys`): one pass, memory-bound (threads would cost more than they save)."""
+    k, n = x.shape
+    for f in range(k):
+        for i in range(n):
+            y = x[f, i]
+            if y != y:  # NaN sorts last
+                out[f, i] = np.uint64(0xFFFFFFFFFFFFFFFF)
+                continue
+            if y == 0:
+                y = 0.0  # -0.0 -> +0.0
+            if packed:
+                b = np.uint64(np.float32(y).view(np.uint32)) << np.uint64(32)
+            else:
+                b = np.float64(y).view(np.uint64)
+            out[f, i] = ~b if b >= np.uint64(0x8000000000000000) \
+                else b | np.uint64(0x8000000000000000)
+
+
 def sort_keys(x: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Order-preserving uint64 keys of float values (any shape) and whether they are
+    """Order-preserving uint64 keys of float values ``[k, n]`` and whether they are
     packed (float32 values in the upper 32 bits, zeros below).
 
     ``-0.0`` and ``0.0`` get the same key and NaN sorts last, as in ``np.argsort``.
     """
-    x = x + x.dtype.type(0.0)  # -0.0 -> +0.0
-    nan = np.isnan(x)
-    if x.dtype == np.float32:
-        b = x.view(np.uint32)
-        key = np.where(b >= np.uint32(0x80000000), ~b, b | np.uint32(0x80000000))
-        if nan.any():
-            key[nan] = np.uint32(0xFFFFFFFF)
-        return key.astype(np.uint64) << np.uint64(32), True
-    b = x.astype(np.float64).view(np.uint64)
-    sign = np.uint64(1) << np.uint64(63)
-    key = np.where(b >= sign, ~b, b | sign)
-    if nan.any():
-        key[nan] = np.uint64(0xFFFFFFFFFFFFFFFF)
-    return key, False
+    packed = x.dtype == np.float32
+    x2 = np.ascontiguousarray(x.reshape(1, -1) if x.ndim == 1 else x.reshape(x.shape[0], -1))
+    if not packed:
+        x2 = x2.astype(np.float64, copy=False)
+    out = np.empty(x2.shape, dtype=np.uint64)
+    if x2.size:
+        _float_keys(x2, out, packed)
+    return out.reshape(x.shape), packed
 
 
 edge_sort_keys = sort_keys  # the name the edge-filtration path used first
+
+
+@njit(cache=True, inline="always")
+def _ties_by_later_rank(order, keys, r, last):
+    """Within every run of equal ``keys`` in the sorted ``order``, order the edges by
+    the rank of their later endpoint (stable, so equal ranks keep index order): the
+    tie rule of the kernel contract. Runs are rare and short for real-valued edge
+    filtrations; insertion sort for short runs, merge sort (``O(r log r)``) else."""
+    E = order.shape[0]
+    i = 0
+    while i < E:
+        key = keys[order[i]]
+        j = i + 1
+        while j < E and keys[order[j]] == key:
+            j += 1
+        if j - i > 16:
+            run = order[i:j].copy()
+            rk = np.empty(j - i, dtype=np.int64)
+            for t in range(j - i):
+                rk[t] = r[last[run[t]]]
+            perm = np.argsort(rk, kind="mergesort")
+            for t in range(j - i):
+                order[i + t] = run[perm[t]]
+        elif j - i > 1:
+            for t in range(i + 1, j):
+                e = order[t]
+                re = r[last[e]]
+                s = t - 1
+                while s >= i and r[last[order[s]]] > re:
+                    order[s + 1] = order[s]
+                    s -= 1
+                order[s + 1] = e
+        i = j
 
 
 @njit(cache=True, parallel=True)
@@ -161,7 +234,8 @@ def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, 
     * ``lower_star=True``: the edge values are the max of the endpoint values, so the
       edge order is the order of the later endpoint (a counting sort, and
       ``edge_keys`` is not read; pass an empty ``[k, 0]`` array). Otherwise one
-      stable radix sort of the edge keys per filtration refines that order.
+      stable radix sort of the edge keys per filtration, then runs of equal edge
+      values ordered by later rank.
 
     Per filtration (in parallel) one radix sort of the vertex keys and one
     union-find over the whole batch (graphs are disjoint).
@@ -196,9 +270,11 @@ def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, 
             r[order_v[i]] = i
         last = np.empty(E, dtype=np.int64)
         _later_endpoints(u, v, r, last)
-        order_e = _order_by_last(r, last, N)
-        if not lower_star:  # stable sort by edge value of the (later rank, index) order
-            order_e = _radix_sort(order_e, edge_keys[f], epacked)
+        if lower_star:
+            order_e = _order_by_last(r, last, N)
+        else:  # by edge value (ties by index), then equal values by later rank
+            order_e = _radix_sort(np.arange(E), edge_keys[f], epacked)
+            _ties_by_later_rank(order_e, edge_keys[f], r, last)
         count[f] = _elder_union_find(u, v, r, last, order_e, death_edge[f], death_vertex[f],
                                      cycle_edge[f], cycle_vertex[f])
     return rank, death_edge, death_vertex, cycle_edge, cycle_vertex, count
