@@ -16,6 +16,12 @@ from interp import interpreted  # noqa: F401  (module fixture)
 from topograph import lower_star_persistence
 
 
+def _root(parent, x):
+    while parent[x] != x:
+        x = parent[x]
+    return x
+
+
 def _mesh_dual(grid, order_e, order_t, seg_e, seg_t, posord, last_t, te, cof, manifold, *rest):
     """Dims 1-2 of every (sample, filtration) by duality: edges in decreasing order
     run a union-find over the triangles (and one virtual node); a joining edge kills
@@ -32,17 +38,12 @@ def _mesh_dual(grid, order_e, order_t, seg_e, seg_t, posord, last_t, te, cof, ma
             for s in range(virtual):
                 pos[ot[f, t0 + s] - t0] = s
             pos[virtual] = virtual
-
-            def find(x):
-                while parent[x] != x:
-                    x = parent[x]
-                return x
             for i in range(e1 - 1, e0 - 1, -1):
                 e = oe[f, i]
                 if cf[0, e] < 0:
                     continue
-                a = find(cf[0, e] - t0)
-                b = find(cf[1, e] - t0 if cf[1, e] >= 0 else virtual)
+                a = _root(parent, cf[0, e] - t0)
+                b = _root(parent, cf[1, e] - t0 if cf[1, e] >= 0 else virtual)
                 if a == b:
                     continue
                 (dead, root, other) = (a, b, a) if pos[latest[a]] < pos[latest[b]] else (b, a, b)
