@@ -8,6 +8,8 @@ Cases (forward + backward unless marked, float32):
 * Rips dimension 0: 16 clouds of 256 x 101, and one cloud of 1024 x 3;
 * ECT (64 directions x 64 thresholds, sigmoid scale 50 and exact): 32 clouds of
   1024 points, and a 10,242-vertex icosphere mesh.
+* mesh persistence (dims 0-2, the PHT with 16 directions): 64 tori of 800
+  vertices, and the 10,242-vertex icosphere (16 programs only: one per direction).
 
 Rows compare, for CUDA tensors, ``backend="triton"`` with ``backend="numba"``
 (the CPU kernels with one device round trip) and the pure torch paths that remain
@@ -163,11 +165,45 @@ def bench_ect(repeat: int) -> None:
             _report(f"ECT {name}, {'exact' if scale is None else f'sigmoid {scale:g}'}", times)
 
 
+def _mesh_cases() -> dict[str, tuple]:
+    """(x [N, 3], faces [3, F], batch, num_samples) of the mesh cases."""
+    import trimesh
+    from bench_ect import make_case
+
+    torus = trimesh.creation.torus(0.65, 0.3, major_sections=40, minor_sections=20)
+    n = len(torus.vertices)
+    x = torch.as_tensor(np.asarray(torus.vertices), dtype=torch.float32).repeat(64, 1)
+    f = torch.as_tensor(np.asarray(torus.faces).T.copy())
+    faces = torch.cat([f + i * n for i in range(64)], 1)
+    sphere = make_case("icosphere")
+    return {"64 tori of 800 vertices": (x, faces, torch.arange(64).repeat_interleave(n), 64),
+            "icosphere of 10,242 vertices": (sphere[0], sphere[2], sphere[3], sphere[4])}
+
+
+def bench_mesh(repeat: int) -> None:
+    from topograph import pht
+
+    dirs = torch.randn(16, 3, generator=torch.Generator().manual_seed(1))
+    for name, (x0, f0, b0, num) in _mesh_cases().items():
+        def case(device: str, backend: str):
+            x, f, bt, v = x0.to(device).requires_grad_(), f0.to(device), b0.to(device), dirs.to(device)
+
+            def run():
+                r = pht(x, v, faces=f, batch=bt, num_samples=num, backend=backend)
+                sum(r.diagram(d).birth.sum() for d in range(3)).backward()
+            return _synced(run)
+
+        times = {"triton": timeit(case("cuda", "triton"), repeat),
+                 "numba round trip": timeit(case("cuda", "numba"), repeat),
+                 "numba on CPU tensors": timeit(case("cpu", "numba"), repeat)}
+        _report(f"mesh PHT T=16, {name}", times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
-    parser.add_argument("--only", choices=["lower_star", "rips", "ect"], default=None)
+    parser.add_argument("--only", choices=["lower_star", "rips", "ect", "mesh"], default=None)
     args = parser.parse_args()
     if not torch.cuda.is_available():
         print("bench_gpu.py needs a CUDA device: none is visible (torch.cuda.is_available() is False). "
@@ -182,7 +218,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.cuda.get_device_name()}, CPU threads {torch.get_num_threads()}")
     print(HEADER.replace("topograph", "triton   "))
-    for name, fn in (("lower_star", bench_lower_star), ("rips", bench_rips), ("ect", bench_ect)):
+    for name, fn in (("lower_star", bench_lower_star), ("rips", bench_rips), ("ect", bench_ect),
+                     ("mesh", bench_mesh)):
         if args.only in (None, name):
             fn(args.repeat)
 

@@ -42,12 +42,12 @@ def ours(res: ComplexPersistence, dim: int, sample: int, j: int) -> list:
 
 
 def check_against_gudhi(vals: torch.Tensor, edges: np.ndarray, faces: np.ndarray,
-                        batch: np.ndarray) -> ComplexPersistence:
+                        batch: np.ndarray, backend: str = "auto") -> ComplexPersistence:
     """Runs lower_star_persistence on the batch and compares every sample / filtration."""
     res = lower_star_persistence(vals, torch.as_tensor(edges, dtype=torch.long).reshape(2, -1),
                                  torch.as_tensor(batch, dtype=torch.long),
                                  faces=torch.as_tensor(faces, dtype=torch.long).reshape(3, -1),
-                                 num_samples=int(batch.max()) + 1 if len(batch) else 1)
+                                 num_samples=int(batch.max()) + 1 if len(batch) else 1, backend=backend)
     v = vals.detach().numpy()
     for s in range(res.dim0.num_samples):
         idx = np.nonzero(batch == s)[0]
@@ -182,7 +182,7 @@ def test_backends_for_meshes() -> None:
     vals = torch.tensor([0.0, 1.0, 2.0])
     ok = lower_star_persistence(vals, faces=faces, backend="numba")
     assert ok.as_list(1)[0].tolist() == [[2.0, 2.0]]
-    with pytest.raises(ValueError, match="no Triton kernel"):
+    with pytest.raises((ValueError, ImportError), match="backend='triton'"):  # CPU tensors, no interpreter
         lower_star_persistence(vals, faces=faces, backend="triton")
     with pytest.raises(ValueError, match="backend"):
         lower_star_persistence(vals, faces=faces, backend="cuda-kernels")

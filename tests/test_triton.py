@@ -47,6 +47,14 @@ def test_triton_kernels_on_the_gpu():
     for dim in (0, 1):
         assert torch.equal(a.diagram(dim).death_index.cpu(), b.diagram(dim).death_index)
         assert torch.equal(a.diagram(dim).birth_index.cpu(), b.diagram(dim).birth_index)
+    tri = torch.stack([ei[0], ei[1], torch.roll(ei[1], g)])  # triangles inside each graph, some non-manifold
+    tri = tri[:, (tri[0] // n == tri[2] // n)]
+    a = lower_star_persistence(vals.cuda(), ei.cuda(), batch.cuda(), faces=tri.cuda(), num_samples=g,
+                               backend="triton")
+    b = lower_star_persistence(vals, ei, batch, faces=tri, num_samples=g, backend="numba")
+    for dim in (0, 1, 2):
+        assert torch.equal(a.diagram(dim).death_index.cpu(), b.diagram(dim).death_index)
+        assert torch.equal(a.diagram(dim).birth_index.cpu(), b.diagram(dim).birth_index)
     x = torch.randn(5, 300, 3, generator=gen, dtype=torch.float64)
     ra = rips_persistence(x.cuda(), backend="triton").dim0.death.cpu()
     rb = rips_persistence(x, backend="numba").dim0.death

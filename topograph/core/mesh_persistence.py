@@ -55,11 +55,12 @@ class ComplexPersistence:
 
 
 def complex_persistence(vals: Tensor, cx: GraphBatch, essential: Essential,
-                        validate: bool = True) -> ComplexPersistence:
-    """Diagrams of dims 0-2 of ``vals [N, k]`` (checked) on the canonical complex ``cx``."""
+                        validate: bool = True, backend: str = "auto") -> ComplexPersistence:
+    """Diagrams of dims 0-2 of ``vals [N, k]`` (checked) on the canonical complex ``cx``
+    (``backend``: the pairing kernels, see :func:`topograph.core.kernels.resolve`)."""
     n, k = vals.shape
     faces = cx.faces if cx.faces is not None else cx.edge_index.new_zeros((3, 0))
-    pr = pair_complexes(vals, cx.edge_index, faces, cx.batch, cx.num_samples)
+    pr = pair_complexes(vals, cx.edge_index, faces, cx.batch, cx.num_samples, backend)
     need_max = essential == "max"
     gmax = group_max(vals, cx.batch, cx.num_samples) if need_max else None
 

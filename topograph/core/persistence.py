@@ -174,12 +174,7 @@ def lower_star_persistence(
     if validate:
         check_finite(vals, "values")
     if cx.faces is not None:  # a 2-complex: dimensions 0-2 (topograph.core.mesh_persistence)
-        if backend == "triton":
-            raise ValueError("backend='triton': persistence of 2-complexes (faces) has no Triton "
-                             "kernel yet; use 'auto' or 'numba' (CUDA tensors are paired by the "
-                             "numba kernel with a host round trip)")
-        resolve(backend, vals.device)  # the seam checks the name; meshes always pair with numba
-        return complex_persistence(vals, cx, essential_death, validate)
+        return complex_persistence(vals, cx, essential_death, validate, backend)
     dim0, dim1 = graph_diagrams(vals, cx, essential_death, backend, validate=validate)
     return GraphPersistence(dim0, dim1, cx)
 

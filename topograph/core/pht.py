@@ -34,6 +34,7 @@ def pht(
     num_samples: int | None = None,
     complex: GraphBatch | None = None,
     essential_death: Essential = "inf",
+    backend: str = "auto",
     validate: bool = True,
 ) -> ComplexPersistence:
     """Persistence diagrams (dims 0-2) of the height filtrations of every direction.
@@ -50,6 +51,8 @@ def pht(
         complex: a prepared :class:`~topograph.core.complex.GraphBatch` instead of
             the keyword tensors.
         essential_death: death of essential classes: ``"inf"``, ``"max"`` or a float.
+        backend: pairing kernels: ``"auto"`` (numba on the CPU, Triton for CUDA
+            tensors), ``"numba"`` or ``"triton"`` (see :mod:`topograph.core.kernels`).
         validate: check the inputs (finite values, index ranges, one sample per simplex).
 
     Returns:
@@ -77,9 +80,10 @@ def pht(
         if complex.faces is None:
             complex = GraphBatch(complex.batch, complex.edge_index, complex.num_samples,
                                  complex.edge_index.new_zeros((3, 0)))
-        return lower_star_persistence(heights, complex, essential_death=essential_death, validate=validate)
+        return lower_star_persistence(heights, complex, essential_death=essential_death, backend=backend,
+                                      validate=validate)
     if faces is None:  # always a 2-complex result (dims 0-2), also for graphs and clouds
         faces = torch.zeros((3, 0), dtype=torch.long, device=x.device)
     return lower_star_persistence(heights, edge_index, batch, faces=faces, simplices=simplices,
                                   num_samples=num_samples, essential_death=essential_death,
-                                  validate=validate)
+                                  backend=backend, validate=validate)

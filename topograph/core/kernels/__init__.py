@@ -91,7 +91,7 @@ def require_triton(device: torch.device | None = None) -> None:
 
 
 def triton_kernels(name: str) -> ModuleType:
-    """Import a Triton kernel module: ``"graph"`` / ``"rips"`` of the core, or a
+    """Import a Triton kernel module: ``"graph"`` / ``"rips"`` / ``"mesh"`` of the core, or a
     dotted module path of a feature (``"topograph.ect._triton"``)."""
     require_triton()
     return importlib.import_module(name if "." in name else f"topograph.core.kernels.triton_{name}")

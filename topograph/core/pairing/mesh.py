@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from topograph.core.kernels import resolve, triton_kernels
+
 
 @dataclass
 class MeshPairing:
@@ -115,13 +117,24 @@ def _prepared(edges: Tensor, faces: Tensor, batch: Tensor, num_samples: int) -> 
 
 
 def pair_complexes(values: Tensor, edges: Tensor, faces: Tensor, batch: Tensor,
-                   num_samples: int) -> MeshPairing:
+                   num_samples: int, backend: str = "auto") -> MeshPairing:
     """Dimension 0-2 pairing of lower-star filtrations ``values [N, k]`` of a 2-complex.
 
     ``edges`` ``[2, E]`` and ``faces`` ``[3, F]`` must be canonical and closed (every
     triangle edge present), grouped by sample along the sorted ``batch``.
-    Runs on the CPU (the result is moved to ``values``' device).
+    ``backend`` is resolved by :func:`topograph.core.kernels.resolve`: the numba
+    kernel runs on the CPU (tensors elsewhere make one round trip), the Triton
+    kernel (:mod:`topograph.core.kernels.triton_mesh`) on the tensors' device.
+    Both give the same rows.
     """
+    if resolve(backend, values.device) == "triton":
+        with torch.no_grad():
+            vt = values.detach().T.contiguous()
+            if vt.dtype not in (torch.float32, torch.float64):
+                vt = vt.float()  # exact, order-preserving for float16 / bfloat16
+            out = triton_kernels("mesh").pair_mesh(vt, edges[0].contiguous(), edges[1].contiguous(),
+                                                   faces.contiguous(), batch.contiguous(), num_samples)
+        return MeshPairing(*out)
     mesh_pairs_kernel = _kernel()
     device = values.device
     with torch.no_grad():
