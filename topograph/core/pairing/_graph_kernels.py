@@ -20,7 +20,7 @@ def _find(parent: np.ndarray, x: int) -> int:
     return x
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _later_endpoints(u, v, r, last):
     """``last[e]``: the endpoint of edge ``e`` that comes later in the vertex order."""
     for e in range(u.shape[0]):
@@ -29,7 +29,7 @@ def _later_endpoints(u, v, r, last):
         last[e] = a if r[a] > r[b] else b
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _order_by_last(r, last, N):
     """Edges ordered by the rank of their later endpoint, ties by edge index (a stable
     counting sort: no comparison sort of the edges)."""
@@ -47,7 +47,7 @@ def _order_by_last(r, last, N):
     return order_e
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex, cycle_edge, cycle_vertex):
     """Union-find over the edges in ``order_e`` with the elder rule (one filtration).
 
@@ -86,7 +86,7 @@ def _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex, cycle_ed
     return c
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _radix_pass(count, kcur, kbuf, cur, buf, shift, E):
     """One stable scatter pass of an LSD radix sort by the 11-bit digit at ``shift``
     (``count``: that digit's histogram); returns False (nothing moved) if every entry
@@ -104,7 +104,7 @@ def _radix_pass(count, kcur, kbuf, cur, buf, shift, E):
     return True
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _radix_sort(order, keys, packed):
     """Stable sort of the indices ``order`` by ``keys[order]`` (order-preserving uint64
     images of float values, see :func:`sort_keys`): an LSD radix sort over 11-bit
@@ -188,12 +188,12 @@ def sort_keys(x: np.ndarray) -> tuple[np.ndarray, bool]:
 edge_sort_keys = sort_keys  # the name the edge-filtration path used first
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _ties_by_later_rank(order, keys, r, last):
     """Within every run of equal ``keys`` in the sorted ``order``, order the edges by
     the rank of their later endpoint (stable, so equal ranks keep index order): the
     tie rule of the kernel contract. Runs are rare and short for real-valued edge
-    filtrations; insertion sort for short runs, merge sort (``O(r log r)``) else."""
+    filtrations; insertion sort for short runs, a radix sort of the ranks else."""
     E = order.shape[0]
     i = 0
     while i < E:
@@ -203,10 +203,10 @@ def _ties_by_later_rank(order, keys, r, last):
             j += 1
         if j - i > 16:
             run = order[i:j].copy()
-            rk = np.empty(j - i, dtype=np.int64)
+            rk = np.empty(j - i, dtype=np.uint64)
             for t in range(j - i):
                 rk[t] = r[last[run[t]]]
-            perm = np.argsort(rk, kind="mergesort")
+            perm = _radix_sort(np.arange(j - i), rk, False)  # stable
             for t in range(j - i):
                 order[i + t] = run[perm[t]]
         elif j - i > 1:
@@ -219,6 +219,27 @@ def _ties_by_later_rank(order, keys, r, last):
                     s -= 1
                 order[s + 1] = e
         i = j
+
+
+@njit(cache=True)
+def _pair_one(u, v, vkeys, ekeys, lower_star, vpacked, epacked, r, death_edge, death_vertex,
+              cycle_edge, cycle_vertex):
+    """One filtration of :func:`graph_pairs_kernel` (a plain call from its parallel
+    loop: the parallel kernel stays small, which keeps its compile time short)."""
+    N = r.shape[0]
+    E = u.shape[0]
+    order_v = _radix_sort(np.arange(N), vkeys, vpacked)  # stable: ties by vertex index
+    for i in range(N):
+        r[order_v[i]] = i
+    last = np.empty(E, dtype=np.int64)
+    _later_endpoints(u, v, r, last)
+    if lower_star:
+        order_e = _order_by_last(r, last, N)
+    else:  # by edge value (ties by index), then equal values by later rank
+        order_e = _radix_sort(np.arange(E), ekeys, epacked)
+        _ties_by_later_rank(order_e, ekeys, r, last)
+    return _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex,
+                             cycle_edge, cycle_vertex)
 
 
 @njit(cache=True, parallel=True)
@@ -263,20 +284,9 @@ def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, 
     cycle_vertex = np.zeros((k, E), dtype=np.int64)
     count = np.zeros(k, dtype=np.int64)
     for f in prange(k):
-        # stable: ties by vertex index
-        order_v = _radix_sort(np.arange(N), vertex_keys[f], vpacked)
-        r = rank[f]
-        for i in range(N):
-            r[order_v[i]] = i
-        last = np.empty(E, dtype=np.int64)
-        _later_endpoints(u, v, r, last)
-        if lower_star:
-            order_e = _order_by_last(r, last, N)
-        else:  # by edge value (ties by index), then equal values by later rank
-            order_e = _radix_sort(np.arange(E), edge_keys[f], epacked)
-            _ties_by_later_rank(order_e, edge_keys[f], r, last)
-        count[f] = _elder_union_find(u, v, r, last, order_e, death_edge[f], death_vertex[f],
-                                     cycle_edge[f], cycle_vertex[f])
+        count[f] = _pair_one(u, v, vertex_keys[f], edge_keys[f], lower_star, vpacked, epacked,
+                             rank[f], death_edge[f], death_vertex[f], cycle_edge[f],
+                             cycle_vertex[f])
     return rank, death_edge, death_vertex, cycle_edge, cycle_vertex, count
 
 
