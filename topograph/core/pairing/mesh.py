@@ -138,9 +138,9 @@ def pair_complexes(values: Tensor, edges: Tensor, faces: Tensor, batch: Tensor,
     mesh_pairs_kernel = _kernel()
     device = values.device
     with torch.no_grad():
-        vt = values.detach().T.contiguous().cpu()
-        if vt.dtype not in (torch.float32, torch.float64):
-            vt = vt.float()  # exact, order-preserving for float16 / bfloat16
+        # float64 for every input dtype: exact and order-preserving (the kernel only
+        # orders the values), and one compiled signature instead of one per dtype
+        vt = values.detach().cpu().to(torch.float64).T.contiguous()
         e0, e1, f, te, voff, eoff, toff = _prepared(edges, faces, batch, num_samples)
         dv0, b1, d1, n1, b2, n2 = mesh_pairs_kernel(vt.numpy(), e0, e1, f, te, voff, eoff, toff)
         birth1, s1 = _compact(b1, n1, eoff)
