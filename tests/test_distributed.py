@@ -24,13 +24,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _torchrun(task: str, out: Path) -> list[dict]:
+TASKS = ("topoae", "ect", "togl")
+
+
+@pytest.fixture(scope="module")
+def ddp_runs(tmp_path_factory) -> Path:
+    """One torchrun launch (2 ranks) trains all three cases in turn: the process
+    start, imports and process group are paid once, not per module."""
+    out = tmp_path_factory.mktemp("ddp")
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(HERE.parent))
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
            "--master_addr", "127.0.0.1", "--master_port", str(_free_port()),
-           str(HERE / "_ddp_worker.py"), task, str(out)]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+           str(HERE / "_ddp_worker.py"), ",".join(TASKS), str(out)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    return out
+
+
+def _ranks(out: Path, task: str) -> list[dict]:
     return [torch.load(out / f"{task}-rank{r}.pt") for r in range(2)]
 
 
@@ -57,8 +68,8 @@ def _topoae_reference() -> dict:
 
 
 @pytest.mark.slow
-def test_topoae_ddp_two_ranks(tmp_path):
-    r0, r1 = _torchrun("topoae", tmp_path)
+def test_topoae_ddp_two_ranks(ddp_runs):
+    r0, r1 = _ranks(ddp_runs, "topoae")
     for k in r0:
         assert torch.equal(r0[k], r1[k]), f"ranks differ in {k}"
     ref = _topoae_reference()
@@ -96,8 +107,8 @@ def _ect_reference() -> dict:
 
 
 @pytest.mark.slow
-def test_ect_ddp_two_ranks(tmp_path):
-    r0, r1 = _torchrun("ect", tmp_path)
+def test_ect_ddp_two_ranks(ddp_runs):
+    r0, r1 = _ranks(ddp_runs, "ect")
     ref = _ect_reference()
     for k in ref:
         assert torch.equal(r0[k], r1[k]), f"ranks differ in {k}"
@@ -133,8 +144,8 @@ def _togl_reference(ranks: int = 2) -> dict:
 
 
 @pytest.mark.slow
-def test_togl_ddp_two_ranks(tmp_path):
-    r0, r1 = _torchrun("togl", tmp_path)
+def test_togl_ddp_two_ranks(ddp_runs):
+    r0, r1 = _ranks(ddp_runs, "togl")
     ref = _togl_reference()
     wrong = _togl_reference(ranks=1)  # control: the gradient of rank 0's batches alone
     params = [k for k, _ in ddp_cases.togl_model().named_parameters()]
