@@ -129,7 +129,7 @@ def test_gradcheck():
 @pytest.mark.parametrize("kwargs, err, match", [
     (dict(values=torch.tensor([0.0, float("nan")])), ValueError, "NaN"),
     (dict(batch=torch.tensor([0, 1])), ValueError, "different graphs"),
-    (dict(backend="triton"), ValueError, "'auto' or 'numba'"),
+    (dict(backend="cuda"), ValueError, "'auto', 'numba', 'triton'"),
     (dict(values=torch.zeros(2, 2, 2)), ValueError, r"\[N\] or \[N, k\]"),
     (dict(edge_index=torch.tensor([[0], [5]])), ValueError, "outside"),
 ])
