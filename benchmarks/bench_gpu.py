@@ -5,6 +5,7 @@ Run:  python benchmarks/bench_gpu.py [--repeat 7]   (needs a CUDA device; exits 
 Cases (forward + backward unless marked, float32):
 
 * lower-star dims 0 + 1, k = 8, the first 128 PROTEINS graphs (a TOGL batch);
+* extended persistence (all four kinds), k = 8, the same graphs;
 * Rips dimension 0: 16 clouds of 256 x 101, and one cloud of 1024 x 3;
 * ECT (64 directions x 64 thresholds, sigmoid scale 50 and exact): 32 clouds of
   1024 points, and a 10,242-vertex icosphere mesh.
@@ -70,6 +71,31 @@ def bench_lower_star(repeat: int) -> None:
              "numba on CPU tensors": timeit(case("cpu", "numba"), repeat),
              "gudhi loop (CPU)": _gudhi_lower_star(b, base, repeat)}
     _report("lower-star k=8, 128 PROTEINS", times)
+
+
+def bench_extended(repeat: int) -> None:
+    from torch_geometric.data import Batch
+
+    from topograph import extended_persistence
+    from topograph.data.tu import find_tu_folder, read_tu
+
+    b = Batch.from_data_list(read_tu(find_tu_folder("proteins"))[:128])
+    torch.manual_seed(0)
+    base = torch.rand(b.num_nodes, 8)
+
+    def case(device: str, backend: str):
+        v = base.to(device).requires_grad_()
+        ei, bt = b.edge_index.to(device), b.batch.to(device)
+
+        def run():
+            r = extended_persistence(v, ei, bt, num_samples=b.num_graphs, backend=backend)
+            sum((d.death - d.birth).sum() for d in (r.ordinary0, r.relative1, r.extended0, r.extended1)).backward()
+        return _synced(run)
+
+    times = {"triton": timeit(case("cuda", "triton"), repeat),
+             "numba round trip": timeit(case("cuda", "numba"), repeat),
+             "numba on CPU tensors": timeit(case("cpu", "numba"), repeat)}
+    _report("extended k=8, 128 PROTEINS", times)
 
 
 def _gudhi_lower_star(b, values: torch.Tensor, repeat: int) -> float | None:
@@ -167,7 +193,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
-    parser.add_argument("--only", choices=["lower_star", "rips", "ect"], default=None)
+    parser.add_argument("--only", choices=["lower_star", "extended", "rips", "ect"], default=None)
     args = parser.parse_args()
     if not torch.cuda.is_available():
         print("bench_gpu.py needs a CUDA device: none is visible (torch.cuda.is_available() is False). "
@@ -182,7 +208,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.cuda.get_device_name()}, CPU threads {torch.get_num_threads()}")
     print(HEADER.replace("topograph", "triton   "))
-    for name, fn in (("lower_star", bench_lower_star), ("rips", bench_rips), ("ect", bench_ect)):
+    for name, fn in (("lower_star", bench_lower_star), ("extended", bench_extended), ("rips", bench_rips),
+                     ("ect", bench_ect)):
         if args.only in (None, name):
             fn(args.repeat)
 
