@@ -48,7 +48,10 @@ def _report(name: str, times: dict[str, float | None], base: str = "triton") -> 
         print(row(f"{name} [{label}]", ours, t, f"{base} vs {label}"))
 
 
-def bench_lower_star(repeat: int) -> None:
+def _graph_cases(loss):
+    """The first 128 PROTEINS graphs with k = 8 random filtrations, and
+    ``case(device, backend)``: a synced forward + backward of ``loss(values,
+    edge_index, batch, num_samples, backend)`` (a scalar)."""
     from torch_geometric.data import Batch
 
     from topograph.data.tu import find_tu_folder, read_tu
@@ -58,14 +61,18 @@ def bench_lower_star(repeat: int) -> None:
     base = torch.rand(b.num_nodes, 8)
 
     def case(device: str, backend: str):
-        v = base.to(device).requires_grad_()
+        v = base.to(device, copy=True).requires_grad_()  # a copy: base stays a plain tensor on the CPU
         ei, bt = b.edge_index.to(device), b.batch.to(device)
+        return _synced(lambda: loss(v, ei, bt, b.num_graphs, backend).backward())
+    return b, base, case
 
-        def run():
-            r = lower_star_persistence(v, ei, bt, num_samples=b.num_graphs, essential_death="max", backend=backend)
-            (r.dim0.death - r.dim0.birth).sum().add(r.dim1.birth.sum()).backward()
-        return _synced(run)
 
+def bench_lower_star(repeat: int) -> None:
+    def loss(v, ei, bt, num, backend):
+        r = lower_star_persistence(v, ei, bt, num_samples=num, essential_death="max", backend=backend)
+        return (r.dim0.death - r.dim0.birth).sum().add(r.dim1.birth.sum())
+
+    b, base, case = _graph_cases(loss)
     times = {"triton": timeit(case("cuda", "triton"), repeat),
              "numba round trip": timeit(case("cuda", "numba"), repeat),
              "numba on CPU tensors": timeit(case("cpu", "numba"), repeat),
@@ -74,24 +81,13 @@ def bench_lower_star(repeat: int) -> None:
 
 
 def bench_extended(repeat: int) -> None:
-    from torch_geometric.data import Batch
-
     from topograph import extended_persistence
-    from topograph.data.tu import find_tu_folder, read_tu
 
-    b = Batch.from_data_list(read_tu(find_tu_folder("proteins"))[:128])
-    torch.manual_seed(0)
-    base = torch.rand(b.num_nodes, 8)
+    def loss(v, ei, bt, num, backend):
+        r = extended_persistence(v, ei, bt, num_samples=num, backend=backend)
+        return sum((d.death - d.birth).sum() for d in (r.ordinary0, r.relative1, r.extended0, r.extended1))
 
-    def case(device: str, backend: str):
-        v = base.to(device).requires_grad_()
-        ei, bt = b.edge_index.to(device), b.batch.to(device)
-
-        def run():
-            r = extended_persistence(v, ei, bt, num_samples=b.num_graphs, backend=backend)
-            sum((d.death - d.birth).sum() for d in (r.ordinary0, r.relative1, r.extended0, r.extended1)).backward()
-        return _synced(run)
-
+    _, _, case = _graph_cases(loss)
     times = {"triton": timeit(case("cuda", "triton"), repeat),
              "numba round trip": timeit(case("cuda", "numba"), repeat),
              "numba on CPU tensors": timeit(case("cpu", "numba"), repeat)}

@@ -87,6 +87,20 @@ def _lca(fparent, mark, x, y, stamp):
 
 
 @triton.jit
+def _lightest(fparent, fweight, z, lca, best, node, side, this_side):
+    """Walk the forest from ``z`` up to ``lca``; a strictly lighter edge than ``best``
+    replaces ``(best, node, side)`` (its weight, its lower vertex, the side of the path)."""
+    while z != lca:
+        fw = tl.load(fweight + z)
+        if fw < best:
+            best = fw
+            node = z
+            side = z * 0 + this_side
+        z = tl.load(fparent + z)
+    return best, node, side
+
+
+@triton.jit
 def _extended_kernel(u_ptr, v_ptr, first_ptr, last_ptr, rank_ptr, up_ptr, down_ptr, eseg_ptr, vseg_ptr,
                      parent_ptr, size_ptr, fparent_ptr, fweight_ptr, fvert_ptr, mark_ptr, dparent_ptr,
                      up_death_ptr, down_death_ptr, comp_max_ptr, cyc_birth_ptr, cyc_death_ptr, N, E):
@@ -134,25 +148,8 @@ def _extended_kernel(u_ptr, v_ptr, first_ptr, last_ptr, rank_ptr, up_ptr, down_p
         else:  # cycle edge: the lightest forest edge on the path x .. y gives the death
             stamp += 2
             lca = _lca(fparent, mark, x, y, stamp)
-            best = stamp * 0 + N
-            node = x
-            side = x * 0  # 0: the lightest edge is on x's side of the path, 1: on y's
-            z = x
-            while z != lca:
-                fw = tl.load(fweight + z)
-                if fw < best:
-                    best = fw
-                    node = z
-                    side = z * 0
-                z = tl.load(fparent + z)
-            z = y
-            while z != lca:
-                fw = tl.load(fweight + z)
-                if fw < best:
-                    best = fw
-                    node = z
-                    side = z * 0 + 1
-                z = tl.load(fparent + z)
+            best, node, side = _lightest(fparent, fweight, x, lca, stamp * 0 + N, x, x * 0, 0)
+            best, node, side = _lightest(fparent, fweight, y, lca, best, node, side, 1)
             tl.store(cyc_birth_ptr + erows + e, le)
             tl.store(cyc_death_ptr + erows + e, tl.load(fvert + node))
             if w > best:  # swap: drop the lightest path edge, keep e in the forest
