@@ -169,9 +169,9 @@ def _extended_kernel(u_ptr, v_ptr, first_ptr, last_ptr, rank_ptr, up_ptr, down_p
             tl.store(down_death_ptr + rows + young, tl.load(first + e))
             tl.store(dparent + young, tl.where(higher, a, b))
             tl.debug_barrier()
-    for x in range(tl.load(vseg_ptr + g), tl.load(vseg_ptr + g + 1)):  # component minimum -> maximum
-        if tl.load(up_death + x) < 0:
-            tl.store(comp_max_ptr + rows + x, _find(dparent, x))
+    for m in range(tl.load(vseg_ptr + g), tl.load(vseg_ptr + g + 1)):  # component minimum -> maximum
+        if tl.load(up_death + m) < 0:
+            tl.store(comp_max_ptr + rows + m, _find(dparent, m))
 
 
 def sweep_order(key: Tensor, edge_batch: Tensor) -> Tensor:
