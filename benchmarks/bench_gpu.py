@@ -5,6 +5,7 @@ Run:  python benchmarks/bench_gpu.py [--repeat 7]   (needs a CUDA device; exits 
 Cases (forward + backward unless marked, float32):
 
 * lower-star dims 0 + 1, k = 8, the first 128 PROTEINS graphs (a TOGL batch);
+* extended persistence (all four kinds), k = 8, the same graphs;
 * Rips dimension 0: 16 clouds of 256 x 101, and one cloud of 1024 x 3;
 * ECT (64 directions x 64 thresholds, sigmoid scale 50 and exact): 32 clouds of
   1024 points, and a 10,242-vertex icosphere mesh.
@@ -49,7 +50,10 @@ def _report(name: str, times: dict[str, float | None], base: str = "triton") -> 
         print(row(f"{name} [{label}]", ours, t, f"{base} vs {label}"))
 
 
-def bench_lower_star(repeat: int) -> None:
+def _graph_cases(loss):
+    """The first 128 PROTEINS graphs with k = 8 random filtrations, and
+    ``case(device, backend)``: a synced forward + backward of ``loss(values,
+    edge_index, batch, num_samples, backend)`` (a scalar)."""
     from torch_geometric.data import Batch
 
     from topograph.data.tu import find_tu_folder, read_tu
@@ -59,19 +63,37 @@ def bench_lower_star(repeat: int) -> None:
     base = torch.rand(b.num_nodes, 8)
 
     def case(device: str, backend: str):
-        v = base.to(device).requires_grad_()
+        v = base.to(device, copy=True).requires_grad_()  # a copy: base stays a plain tensor on the CPU
         ei, bt = b.edge_index.to(device), b.batch.to(device)
+        return _synced(lambda: loss(v, ei, bt, b.num_graphs, backend).backward())
+    return b, base, case
 
-        def run():
-            r = lower_star_persistence(v, ei, bt, num_samples=b.num_graphs, essential_death="max", backend=backend)
-            (r.dim0.death - r.dim0.birth).sum().add(r.dim1.birth.sum()).backward()
-        return _synced(run)
 
+def bench_lower_star(repeat: int) -> None:
+    def loss(v, ei, bt, num, backend):
+        r = lower_star_persistence(v, ei, bt, num_samples=num, essential_death="max", backend=backend)
+        return (r.dim0.death - r.dim0.birth).sum().add(r.dim1.birth.sum())
+
+    b, base, case = _graph_cases(loss)
     times = {"triton": timeit(case("cuda", "triton"), repeat),
              "numba round trip": timeit(case("cuda", "numba"), repeat),
              "numba on CPU tensors": timeit(case("cpu", "numba"), repeat),
              "gudhi loop (CPU)": _gudhi_lower_star(b, base, repeat)}
     _report("lower-star k=8, 128 PROTEINS", times)
+
+
+def bench_extended(repeat: int) -> None:
+    from topograph import extended_persistence
+
+    def loss(v, ei, bt, num, backend):
+        r = extended_persistence(v, ei, bt, num_samples=num, backend=backend)
+        return sum((d.death - d.birth).sum() for d in (r.ordinary0, r.relative1, r.extended0, r.extended1))
+
+    _, _, case = _graph_cases(loss)
+    times = {"triton": timeit(case("cuda", "triton"), repeat),
+             "numba round trip": timeit(case("cuda", "numba"), repeat),
+             "numba on CPU tensors": timeit(case("cpu", "numba"), repeat)}
+    _report("extended k=8, 128 PROTEINS", times)
 
 
 def _gudhi_lower_star(b, values: torch.Tensor, repeat: int) -> float | None:
@@ -203,7 +225,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
-    parser.add_argument("--only", choices=["lower_star", "rips", "ect", "mesh"], default=None)
+    parser.add_argument("--only", choices=["lower_star", "extended", "rips", "ect", "mesh"], default=None)
     args = parser.parse_args()
     if not torch.cuda.is_available():
         print("bench_gpu.py needs a CUDA device: none is visible (torch.cuda.is_available() is False). "
@@ -218,8 +240,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.cuda.get_device_name()}, CPU threads {torch.get_num_threads()}")
     print(HEADER.replace("topograph", "triton   "))
-    for name, fn in (("lower_star", bench_lower_star), ("rips", bench_rips), ("ect", bench_ect),
-                     ("mesh", bench_mesh)):
+    for name, fn in (("lower_star", bench_lower_star), ("extended", bench_extended), ("rips", bench_rips),
+                     ("ect", bench_ect), ("mesh", bench_mesh)):
         if args.only in (None, name):
             fn(args.repeat)
 

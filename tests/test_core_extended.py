@@ -129,7 +129,7 @@ def test_gradcheck():
 @pytest.mark.parametrize("kwargs, err, match", [
     (dict(values=torch.tensor([0.0, float("nan")])), ValueError, "NaN"),
     (dict(batch=torch.tensor([0, 1])), ValueError, "different graphs"),
-    (dict(backend="triton"), ValueError, "'auto' or 'numba'"),
+    (dict(backend="cuda"), ValueError, "'auto', 'numba', 'triton'"),
     (dict(values=torch.zeros(2, 2, 2)), ValueError, r"\[N\] or \[N, k\]"),
     (dict(edge_index=torch.tensor([[0], [5]])), ValueError, "outside"),
 ])
@@ -146,3 +146,22 @@ def test_kind_errors():
         r.as_list(1, "ordinary")
     with pytest.raises(ValueError, match="kind must be"):
         r.diagram(0, "essential")
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_triton_on_the_gpu_equals_numba():
+    """The compiled Triton kernel (no interpreter) gives the numba kernel's pairs."""
+    pytest.importorskip("triton", reason="Triton is not installed (pip install triton, Linux only)")
+    gen = torch.Generator().manual_seed(0)
+    n, g = 30, 7
+    ei = torch.randint(0, n, (2, 3 * n * g), generator=gen)
+    ei = ei % n + (torch.arange(ei.shape[1]) % g) * n  # edges inside each of g graphs
+    batch = torch.arange(g).repeat_interleave(n)
+    vals = torch.randint(0, 5, (n * g, 4), generator=gen).double()  # ties
+    a = extended_persistence(vals.cuda(), ei.cuda(), batch.cuda(), num_samples=g + 1, backend="triton")
+    b = extended_persistence(vals, ei, batch, num_samples=g + 1, backend="numba")
+    for name in ("ordinary0", "relative1", "extended0", "extended1"):
+        da, db = getattr(a, name), getattr(b, name)
+        for f in ("birth_index", "death_index", "batch"):
+            assert torch.equal(getattr(da, f).cpu(), getattr(db, f)), (name, f)

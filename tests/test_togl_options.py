@@ -138,3 +138,18 @@ def test_ddp_every_parameter_gets_a_gradient(tmp_path, opts):
             assert p.grad is not None, name
     finally:
         dist.destroy_process_group()
+
+
+def test_extended_passes_the_backend(monkeypatch):
+    """TOGL(persistence="extended") hands its backend to the core (triton on CPU
+    tensors outside the interpreter is refused, so the argument arrived)."""
+    from topograph.core import kernels
+
+    monkeypatch.delenv("TRITON_INTERPRET", raising=False)
+    monkeypatch.setattr(kernels, "triton_available", lambda: True)
+    data = _batch(3)
+    layer = TOGL(4, 4, persistence="extended", backend="triton")
+    with pytest.raises(ValueError, match="CUDA tensors"):
+        layer(data.x, data.edge_index, data.batch)
+    with pytest.raises(ValueError, match="CUDA tensors"):
+        layer.diagrams(data.x, data.edge_index, data.batch)

@@ -168,3 +168,42 @@ def test_ect_count_constant(interpreted, monkeypatch, scale):  # noqa: F811
         counts.append((c.aten, c.launches))
     print("ect counts", counts)
     assert len(set(counts)) == 1, counts
+
+
+def _extended_stand_in(grid, u, v, first, last, rank, up, down, eseg, vseg, *scratch_and_out):
+    """The numba kernel's per-filtration routine: the contract the Triton kernel is
+    checked against in ``cases_extended.py`` (whole batch at once: graphs are disjoint)."""
+    from topograph.core.pairing._extended_kernels import _extended_one
+
+    out = [t.numpy() for t in scratch_and_out[7:12]]
+    for f in range(grid[1]):
+        _extended_one(u.numpy(), v.numpy(), rank.numpy()[f], *(o[f] for o in out))
+
+
+@pytest.mark.parametrize("vary", ["graphs", "size", "filtrations"])
+def test_extended_count_constant(interpreted, monkeypatch, vary):  # noqa: F811
+    import importlib
+
+    from topograph import extended_persistence
+
+    ref = [None]
+    monkeypatch.setattr(importlib.import_module("topograph.core.kernels.triton_extended"), "_extended_kernel",
+                        Stub(_extended_stand_in, ref))
+    shapes = {"graphs": [(g, 8, 3) for g in (16, 128, 1024)],
+              "size": [(1, n, 2) for n in (10, 1000, 100_000)],
+              "filtrations": [(4, 8, k) for k in (2, 5, 16)]}[vary]
+    counts = []
+    for num_samples, n, k in shapes:
+        ei, batch = _graphs(num_samples, n)
+        values = torch.rand(num_samples * n, k, requires_grad=True)
+        c = Counter()
+        ref[0] = c
+        with c:
+            r = extended_persistence(values, ei, batch, num_samples=num_samples, backend="triton")
+            sum((d.death - d.birth).sum() for d in (r.ordinary0, r.relative1, r.extended0, r.extended1)).backward()
+        ref[0] = None
+        assert c.launches == 1
+        assert r.extended1.counts().tolist() == [2] * num_samples  # the ring and its chord
+        counts.append(c.aten + c.launches)
+    print("extended counts", counts)
+    assert counts[0] == counts[1] == counts[2], counts

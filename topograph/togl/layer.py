@@ -258,7 +258,8 @@ class TOGL(nn.Module):
         self._check(x, edge_index, batch)
         values = self.filtration(x)
         if self.persistence == "extended":
-            return extended_persistence(values, edge_index, batch, num_samples=num_samples)
+            return extended_persistence(values, edge_index, batch, num_samples=num_samples,
+                                        backend=self.backend)
         if self.edge_mlp is not None:
             cx = GraphBatch.from_edge_index(edge_index, x.size(0), batch, num_samples=num_samples)
             return graph_persistence(values, self._edge_values(x, values, cx), cx,
@@ -313,7 +314,7 @@ class TOGL(nn.Module):
         (``[N, 2k, 3]``: the up sweep's, then the down sweep's), the extended cycle
         pairs as dim-1 rows."""
         res = extended_persistence(values, edge_index, batch, num_samples=num_samples,
-                                   validate=False)
+                                   validate=False, backend=self.backend)
         o, r1, e0 = res.ordinary0, res.relative1, res.extended0
         # up: a vertex's ordinary pair, or (min, max) of its component at the minimum
         up = values.scatter(0, torch.cat([o.birth_index, e0.birth_index]),
