@@ -7,7 +7,8 @@ import os
 import pytest
 
 KERNEL_MODULES = ("topograph.core.kernels.triton_graph", "topograph.core.kernels.triton_rips",
-                  "topograph.ect._triton", "topograph.core.kernels.triton_mesh")
+                  "topograph.ect._triton", "topograph.core.kernels.triton_mesh",
+                  "topograph.core.kernels.triton_extended")
 
 
 @pytest.fixture(scope="module", autouse=True)

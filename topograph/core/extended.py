@@ -18,7 +18,7 @@ from torch import Tensor
 from topograph.core._deprecation import renamed_kwargs
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Diagram
-from topograph.core.kernels import resolve, triton_kernels
+from topograph.core.kernels import numba_pairing, resolve, triton_kernels
 from topograph.core.validation import check_finite, check_float, check_has_data, check_tensor
 
 KINDS = ("ordinary", "relative", "extended")
@@ -187,7 +187,8 @@ def _pair_numba(vals: Tensor, cx: GraphBatch) -> tuple[Tensor, ...]:
     if vt.dtype not in (torch.float32, torch.float64):
         vt = vt.float()  # exact, order-preserving for float16 / bfloat16
     ei = cx.edge_index.cpu()
-    out = _kernel()(ei[0].contiguous().numpy(), ei[1].contiguous().numpy(), vt.numpy())
+    keys, packed = numba_pairing().sort_keys(vt.numpy())
+    out = _kernel()(ei[0].contiguous().numpy(), ei[1].contiguous().numpy(), keys, packed)
     return tuple(torch.from_numpy(a) for a in out[1:])
 
 

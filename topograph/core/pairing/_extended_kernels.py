@@ -32,23 +32,7 @@ import numpy as np
 from numba import njit, prange
 
 import topograph.core._numba_config  # noqa: F401  (threading layer before any parallel kernel)
-from topograph.core.pairing._graph_kernels import _find
-
-
-@njit(cache=True, inline="always")
-def _counting_order(key, N):
-    """Edges ordered by ``key`` (ranks in [0, N)), ties by edge index."""
-    E = key.shape[0]
-    start = np.zeros(N + 1, dtype=np.int64)
-    for e in range(E):
-        start[key[e] + 1] += 1
-    for i in range(N):
-        start[i + 1] += start[i]
-    order = np.empty(E, dtype=np.int64)
-    for e in range(E):
-        order[start[key[e]]] = e
-        start[key[e]] += 1
-    return order
+from topograph.core.pairing._graph_kernels import _counting_order, _find, _radix_sort
 
 
 @njit(cache=True, inline="always")
@@ -200,9 +184,11 @@ def _extended_one(u, v, r, up_death, down_death, comp_max, cyc_birth, cyc_death)
 
 
 @njit(cache=True, parallel=True)
-def extended_pairs_kernel(u, v, values):
-    """Extended persistence of ``k`` lower-star filtrations ``values [k, N]`` of a graph
-    batch with canonical edges ``u, v [E]`` (parallel over filtrations).
+def extended_pairs_kernel(u, v, keys, packed):
+    """Extended persistence of ``k`` lower-star filtrations of a graph batch with
+    canonical edges ``u, v [E]`` (parallel over filtrations), given the
+    order-preserving ``keys [k, N]`` of the vertex values (``sort_keys``: one compiled
+    signature for every value dtype; ties by vertex index).
 
     Returns ``rank [k, N]`` and, per filtration, indices (-1 where absent):
     ``up_death [k, N]`` (ordinary dim 0: death vertex of the class born at each
@@ -212,7 +198,7 @@ def extended_pairs_kernel(u, v, values):
     ``[k, E]`` (extended dim 1: at each cycle-closing edge, its birth and death
     vertices).
     """
-    k, N = values.shape
+    k, N = keys.shape
     E = u.shape[0]
     rank = np.empty((k, N), dtype=np.int64)
     up_death = np.full((k, N), -1, dtype=np.int64)
@@ -221,7 +207,7 @@ def extended_pairs_kernel(u, v, values):
     cyc_birth = np.full((k, E), -1, dtype=np.int64)
     cyc_death = np.full((k, E), -1, dtype=np.int64)
     for f in prange(k):
-        order = np.argsort(values[f], kind="mergesort")
+        order = _radix_sort(np.arange(N), keys[f], packed)
         r = rank[f]
         for i in range(N):
             r[order[i]] = i

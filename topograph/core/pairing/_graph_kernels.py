@@ -29,6 +29,23 @@ def _later_endpoints(u, v, r, last):
         last[e] = a if r[a] > r[b] else b
 
 
+@njit(cache=True, inline="always")
+def _counting_order(key, n):
+    """Stable order of ``key`` (integers in ``0..n-1``): a counting sort, ties by
+    position. Shared by the mesh and extended kernels."""
+    m = key.shape[0]
+    start = np.zeros(n + 1, dtype=np.int64)
+    for i in range(m):
+        start[key[i] + 1] += 1
+    for i in range(n):
+        start[i + 1] += start[i]
+    order = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        order[start[key[i]]] = i
+        start[key[i]] += 1
+    return order
+
+
 @njit(cache=True)
 def _order_by_last(r, last, N):
     """Edges ordered by the rank of their later endpoint, ties by edge index (a stable

@@ -41,23 +41,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from topograph.core.pairing._kernels import _find
-
-
-@njit(cache=True, inline="always")
-def _counting_order(key, n):
-    """Stable order of ``key`` (values in ``0..n-1``)."""
-    m = key.shape[0]
-    start = np.zeros(n + 1, dtype=np.int64)
-    for i in range(m):
-        start[key[i] + 1] += 1
-    for i in range(n):
-        start[i + 1] += start[i]
-    order = np.empty(m, dtype=np.int64)
-    for i in range(m):
-        order[start[key[i]]] = i
-        start[key[i]] += 1
-    return order
+from topograph.core.pairing._graph_kernels import _counting_order, _find
 
 
 @njit(cache=True, inline="always")
