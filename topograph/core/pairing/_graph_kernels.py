@@ -20,13 +20,20 @@ def _find(parent: np.ndarray, x: int) -> int:
     return x
 
 
+@njit(cache=True, inline="always")
+def _before(r, a, b):
+    """Vertex ``a`` comes before ``b`` in the vertex order: by ``r`` (ranks, or the
+    sort keys of the values), ties by vertex index."""
+    return r[a] < r[b] or (r[a] == r[b] and a < b)
+
+
 @njit(cache=True)
 def _later_endpoints(u, v, r, last):
     """``last[e]``: the endpoint of edge ``e`` that comes later in the vertex order."""
     for e in range(u.shape[0]):
         a = u[e]
         b = v[e]
-        last[e] = a if r[a] > r[b] else b
+        last[e] = a if _before(r, b, a) else b
 
 
 @njit(cache=True, inline="always")
@@ -86,7 +93,7 @@ def _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex, cycle_ed
             continue
         ma = oldest[a]
         mb = oldest[b]
-        if r[ma] < r[mb]:  # the component with the younger oldest vertex dies
+        if _before(r, ma, mb):  # the component with the younger oldest vertex dies
             death_edge[mb] = e
             death_vertex[mb] = last[e]
             parent[b] = a
@@ -206,11 +213,12 @@ edge_sort_keys = sort_keys  # the name the edge-filtration path used first
 
 
 @njit(cache=True)
-def _ties_by_later_rank(order, keys, r, last):
-    """Within every run of equal ``keys`` in the sorted ``order``, order the edges by
-    the rank of their later endpoint (stable, so equal ranks keep index order): the
+def _ties_by_later_vertex(order, keys, vkeys, vpacked, last):
+    """Within every run of equal edge ``keys`` in the sorted ``order``, order the edges
+    by their later endpoint in the vertex order (its value key ``vkeys``, then its
+    index), stably, so that edges with the same later endpoint keep index order: the
     tie rule of the kernel contract. Runs are rare and short for real-valued edge
-    filtrations; insertion sort for short runs, a radix sort of the ranks else."""
+    filtrations; insertion sort for short runs, two stable radix sorts else."""
     E = order.shape[0]
     i = 0
     while i < E:
@@ -220,18 +228,21 @@ def _ties_by_later_rank(order, keys, r, last):
             j += 1
         if j - i > 16:
             run = order[i:j].copy()
-            rk = np.empty(j - i, dtype=np.uint64)
+            idx = np.empty(j - i, dtype=np.uint64)
+            vk = np.empty(j - i, dtype=np.uint64)
             for t in range(j - i):
-                rk[t] = r[last[run[t]]]
-            perm = _radix_sort(np.arange(j - i), rk, False)  # stable
+                idx[t] = last[run[t]]
+                vk[t] = vkeys[last[run[t]]]
+            perm = _radix_sort(np.arange(j - i), idx, False)  # by vertex index, then
+            perm = _radix_sort(perm, vk, vpacked)  # stably by value: (value, index)
             for t in range(j - i):
                 order[i + t] = run[perm[t]]
         elif j - i > 1:
             for t in range(i + 1, j):
                 e = order[t]
-                re = r[last[e]]
+                le = last[e]
                 s = t - 1
-                while s >= i and r[last[order[s]]] > re:
+                while s >= i and _before(vkeys, le, last[order[s]]):
                     order[s + 1] = order[s]
                     s -= 1
                 order[s + 1] = e
@@ -245,17 +256,22 @@ def _pair_one(u, v, vkeys, ekeys, lower_star, vpacked, epacked, r, death_edge, d
     loop: the parallel kernel stays small, which keeps its compile time short)."""
     N = r.shape[0]
     E = u.shape[0]
-    order_v = _radix_sort(np.arange(N), vkeys, vpacked)  # stable: ties by vertex index
-    for i in range(N):
-        r[order_v[i]] = i
     last = np.empty(E, dtype=np.int64)
-    _later_endpoints(u, v, r, last)
     if lower_star:
+        order_v = _radix_sort(np.arange(N), vkeys, vpacked)  # stable: ties by vertex index
+        for i in range(N):
+            r[order_v[i]] = i
+        _later_endpoints(u, v, r, last)
         order_e = _order_by_last(r, last, N)
-    else:  # by edge value (ties by index), then equal values by later rank
-        order_e = _radix_sort(np.arange(E), ekeys, epacked)
-        _ties_by_later_rank(order_e, ekeys, r, last)
-    return _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex,
+        return _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex,
+                                 cycle_edge, cycle_vertex)
+    # Edge filtrations: the vertex order only decides ages and ties, so compare
+    # (value key, index) directly instead of sorting the vertices (ranks left -1).
+    r[:] = -1
+    _later_endpoints(u, v, vkeys, last)
+    order_e = _radix_sort(np.arange(E), ekeys, epacked)  # by edge value, ties by index
+    _ties_by_later_vertex(order_e, ekeys, vkeys, vpacked, last)
+    return _elder_union_find(u, v, vkeys, last, order_e, death_edge, death_vertex,
                              cycle_edge, cycle_vertex)
 
 
@@ -273,10 +289,12 @@ def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, 
       edge order is the order of the later endpoint (a counting sort, and
       ``edge_keys`` is not read; pass an empty ``[k, 0]`` array). Otherwise one
       stable radix sort of the edge keys per filtration, then runs of equal edge
-      values ordered by later rank.
+      values ordered by later endpoint; vertices are then compared by (value key,
+      index) without being sorted, and ``rank`` is left at -1.
 
-    Per filtration (in parallel) one radix sort of the vertex keys and one
-    union-find over the whole batch (graphs are disjoint).
+    Per filtration (in parallel) one radix sort (of the vertex keys for lower-star,
+    of the edge keys otherwise) and one union-find over the whole batch (graphs are
+    disjoint).
 
     Args:
         u, v: ``[E]`` int64 canonical edge endpoints (grouped by graph).
@@ -286,7 +304,8 @@ def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, 
         lower_star: see above.
         vpacked, epacked: the vertex / edge keys are packed (from :func:`sort_keys`).
     Returns:
-        rank ``[k, N]``; death_edge and death_vertex ``[k, N]`` (edge killing the class
+        rank ``[k, N]`` (lower-star only; -1 for edge filtrations); death_edge and
+        death_vertex ``[k, N]`` (edge killing the class
         born at each vertex and that edge's later endpoint; -1 if essential);
         cycle_edge and cycle_vertex ``[k, E]`` (cycle-closing edges in edge-index
         order, hence grouped by graph, and their later endpoints; the first
