@@ -34,8 +34,15 @@ def test_edge_columns_and_checks_match_torch():
     n = 40
     ei = torch.from_numpy(rng.integers(0, n, size=(2, 300)))
     cx = GraphBatch.from_edge_index(ei, n)
-    canon, source = k.edge_columns_kernel(ei[0].numpy(), ei[1].numpy(),
-                                          cx.edge_index[0].numpy(), cx.edge_index[1].numpy(), n)
+    a, b = ei[0].numpy(), ei[1].numpy()
+    u, v = cx.edge_index[0].numpy(), cx.edge_index[1].numpy()
+    vals = rng.random((n, 2))
+
+    def run(ev, dup=True, valid=True):
+        return k.edge_columns_kernel(a, b, u, v, n, ev, vals, dup, valid)
+
+    canon, source, bad_col, bad_edge = run(np.zeros((300, 2)), False, False)
+    assert bad_col == bad_edge == -1
     key = torch.minimum(ei[0], ei[1]) * n + torch.maximum(ei[0], ei[1])
     ckey = cx.edge_index[0] * n + cx.edge_index[1]
     loop = ei[0] == ei[1]
@@ -43,20 +50,18 @@ def test_edge_columns_and_checks_match_torch():
     np.testing.assert_array_equal(ckey[canon[~loop.numpy()]].numpy(), key[~loop].numpy())
     for c in range(ckey.numel()):  # the first column of each canonical edge
         assert source[c] == int(((key == ckey[c]) & ~loop).nonzero()[0, 0])
-    ev = rng.random((300, 2))
-    ev = ev[source[np.maximum(canon, 0)]]  # consistent: every column the first one's value
-    assert k.first_unequal_column(ev, canon, source) == -1
+    good = np.maximum(vals[u], vals[v]) + 0.5  # valid, one value per canonical edge
+    ev = good[np.maximum(canon, 0)]  # consistent: every column its edge's value
+    assert run(ev)[2:] == (-1, -1)
     j = int(np.nonzero((canon >= 0) & (np.arange(300) != source[np.maximum(canon, 0)]))[0][3])
-    ev[j, 1] += 1.0
-    assert k.first_unequal_column(ev, canon, source) == j
-    vals = rng.random((n, 2))
-    u, v = cx.edge_index[0].numpy(), cx.edge_index[1].numpy()
-    good = np.maximum(vals[u], vals[v]) + 0.5
-    ev2 = np.zeros((300, 2))
-    ev2[source] = good
-    assert k.first_invalid_edge(vals, ev2, source, u, v) == -1
-    ev2[source[7], 0] = -1.0
-    assert k.first_invalid_edge(vals, ev2, source, u, v) == 7
+    ev_dup = ev.copy()
+    ev_dup[j, 1] += 1.0
+    assert run(ev_dup)[2:] == (j, -1)
+    assert run(ev_dup, dup=False)[2:] == (-1, -1)
+    ev_bad = ev.copy()
+    ev_bad[canon == 7, 0] = -1.0  # every column of canonical edge 7, still consistent
+    assert run(ev_bad)[2:] == (-1, 7)
+    assert run(ev_bad, valid=False)[2:] == (-1, -1)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])

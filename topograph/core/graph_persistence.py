@@ -37,18 +37,14 @@ def _as_2d(x: Tensor, name: str, first: str) -> Tensor:
 
 
 def edge_columns(edge_index: Tensor, cx: GraphBatch) -> tuple[Tensor, Tensor]:
-    """Map the caller's edge columns to the canonical edges of ``cx``.
+    """Map the caller's edge columns to the canonical edges of ``cx`` (torch ops, any
+    device; the CPU path of :func:`graph_persistence` does this in numba together
+    with the input checks).
 
     Returns ``canon [E_in]`` (canonical edge of every input column, -1 for self-loops)
     and ``source [E]`` (the first input column of every canonical edge).
     """
     n = cx.num_nodes
-    if edge_index.device.type == "cpu":  # one numba pass (binary search per column)
-        ei = edge_index.long()
-        canon, source = numba_pairing().edge_columns_kernel(
-            ei[0].contiguous().numpy(), ei[1].contiguous().numpy(),
-            cx.edge_index[0].contiguous().numpy(), cx.edge_index[1].contiguous().numpy(), n)
-        return torch.from_numpy(canon), torch.from_numpy(source)
     ei = edge_index.long()
     lo, hi = torch.minimum(ei[0], ei[1]), torch.maximum(ei[0], ei[1])
     key = lo * n + hi
@@ -63,17 +59,36 @@ def edge_columns(edge_index: Tensor, cx: GraphBatch) -> tuple[Tensor, Tensor]:
     return canon, source
 
 
+def _columns_and_checks(edge_index: Tensor, cx: GraphBatch, vals: Tensor, ev: Tensor,
+                        check_dup: bool, check_valid: bool) -> Tensor:
+    """``source [E]`` (the caller's first column of every canonical edge), after the
+    checks: equal values on all columns of an edge, and edge values >= endpoint
+    values. CPU float tensors: one numba pass; else torch ops."""
+    if edge_index.device.type == "cpu" and _numba_ok(vals, ev):
+        ei = edge_index.long()
+        canon, source, bad_column, bad_edge = numba_pairing().edge_columns_kernel(
+            ei[0].contiguous().numpy(), ei[1].contiguous().numpy(),
+            cx.edge_index[0].contiguous().numpy(), cx.edge_index[1].contiguous().numpy(),
+            cx.num_nodes, ev.contiguous().numpy(), vals.contiguous().numpy(),
+            check_dup, check_valid)
+        canon, source = torch.from_numpy(canon), torch.from_numpy(source)
+        check_dup, check_valid = bad_column >= 0, bad_edge >= 0  # only to build the message
+    else:
+        canon, source = edge_columns(edge_index, cx)
+    if check_dup and source.numel():
+        _check_duplicates(ev, canon, source, edge_index)
+    if check_valid:
+        _check_valid(vals, ev, cx, source)
+    return source
+
+
 def _check_duplicates(ev: Tensor, canon: Tensor, source: Tensor, edge_index: Tensor) -> None:
     """Both directions (and repeats) of an edge must carry the same value."""
-    if _numba_ok(ev):  # one pass in numba, no [E, k] temporaries
-        j = numba_pairing().first_unequal_column(ev.contiguous().numpy(), canon.numpy(),
-                                                 source.numpy())
-    else:
-        keep = canon >= 0
-        ref = ev.index_select(0, source.index_select(0, canon.clamp_min(0)))
-        bad = keep & (ev != ref).any(1)
-        j = int(bad.nonzero()[0, 0]) if bool(bad.any()) else -1
-    if j >= 0:
+    keep = canon >= 0
+    ref = ev.index_select(0, source.index_select(0, canon.clamp_min(0)))
+    bad = keep & (ev != ref).any(1)
+    if bool(bad.any()):
+        j = int(bad.nonzero()[0, 0])
         i = int(source[canon[j]])
         raise ValueError(
             f"edge_values differ between columns {i} and {j} of edge_index, which are the "
@@ -88,12 +103,6 @@ def _numba_ok(*xs: Tensor) -> bool:
 def _check_valid(vals: Tensor, ev_in: Tensor, cx: GraphBatch, source: Tensor) -> None:
     """Every canonical edge value ``ev_in[source[c]]`` must be >= its endpoints' values."""
     u, v = cx.edge_index
-    if _numba_ok(vals, ev_in):  # one pass in numba; the message below only on failure
-        c = numba_pairing().first_invalid_edge(
-            vals.contiguous().numpy(), ev_in.contiguous().numpy(), source.numpy(),
-            u.contiguous().numpy(), v.contiguous().numpy())
-        if c < 0:
-            return
     ev = ev_in.index_select(0, source)
     low = torch.maximum(vals.index_select(0, u), vals.index_select(0, v))
     bad = (ev < low).any(1)
@@ -191,17 +200,14 @@ def graph_persistence(
         if cx.num_nodes != n:
             raise ValueError(f"vertex_values has {n} rows but the complex has {cx.num_nodes} "
                              "vertices")
-        canon = source = torch.arange(edge_index.shape[1], device=edge_index.device)
     else:
         cx = GraphBatch.from_edge_index(edge_index, n, batch, num_samples=num_samples)
-        canon, source = edge_columns(edge_index, cx)
-    if validate and not prepared and source.numel():
-        _check_duplicates(ev.detach(), canon, source, edge_index)
+    source = _columns_and_checks(edge_index, cx, vals.detach(), ev.detach(),
+                                 check_dup=validate and not prepared,
+                                 check_valid=validate and invalid_edges == "raise")
     if invalid_edges == "clamp":  # in the caller's columns (a self-loop clamps to its vertex)
         a, b = edge_index.long()
         ev = torch.maximum(ev, torch.maximum(vals.index_select(0, a), vals.index_select(0, b)))
-    elif validate:
-        _check_valid(vals.detach(), ev.detach(), cx, source)
     dim0, dim1 = graph_diagrams(vals, cx, essential_death, backend, ev, source,
                                 validate=validate)
     return GraphPersistence(dim0, dim1, cx)

@@ -334,13 +334,22 @@ def lower_star_pairs_kernel(u, v, values):
 
 
 @njit(cache=True)
-def edge_columns_kernel(a, b, cu, cv, n):
+def edge_columns_kernel(a, b, cu, cv, n, ev, vals, check_dup, check_valid):
     """Canonical edge of every input column (``-1`` for self-loops) and the first input
-    column of every canonical edge (``len(a)`` if none). Input columns ``(a, b)`` in
-    any direction; canonical edges ``(cu, cv)`` sorted by ``(u, v)``: rows by the lower
-    endpoint (CSR offsets), then a short scan of the row (its degree)."""
+    column of every canonical edge (``len(a)`` if none), with the input checks of
+    edge values in the same pass.
+
+    Input columns ``(a, b)`` in any direction; canonical edges ``(cu, cv)`` sorted by
+    ``(u, v)``: rows by the lower endpoint (CSR offsets), then a short scan of the row
+    (its degree). Columns are visited in order, so the first one seen of an edge is
+    its source. ``check_dup``: the first column whose values ``ev [E_in, k]`` differ
+    from its edge's source column; ``check_valid``: the first edge (in column order)
+    whose value is below one of its endpoints' values ``vals [N, k]``. Returns
+    ``canon, source, bad_column, bad_edge`` (``-1``: none found or not checked).
+    """
     E_in = a.shape[0]
     E = cu.shape[0]
+    k = ev.shape[1]
     start = np.zeros(n + 1, dtype=np.int64)
     for c in range(E):
         start[cu[c] + 1] += 1
@@ -348,6 +357,8 @@ def edge_columns_kernel(a, b, cu, cv, n):
         start[i + 1] += start[i]
     canon = np.full(E_in, -1, dtype=np.int64)
     source = np.full(E, E_in, dtype=np.int64)
+    bad_column = -1
+    bad_edge = -1
     for j in range(E_in):
         x, y = a[j], b[j]
         if x == y:
@@ -358,40 +369,20 @@ def edge_columns_kernel(a, b, cu, cv, n):
         while c < end and cv[c] != hi:
             c += 1
         canon[j] = c
-        if j < source[c]:
-            source[c] = j
-    return canon, source
-
-
-@njit(cache=True)
-def first_unequal_column(ev, canon, source):
-    """First input column whose values ``ev [E_in, k]`` differ from those of the first
-    column of the same undirected edge (``-1`` if none): one pass, no temporaries."""
-    for j in range(ev.shape[0]):
-        c = canon[j]
-        if c < 0:
-            continue
         i = source[c]
-        if i == j:
-            continue
-        for f in range(ev.shape[1]):
-            if ev[j, f] != ev[i, f]:
-                return j
-    return -1
-
-
-@njit(cache=True)
-def first_invalid_edge(vals, ev, source, u, v):
-    """First canonical edge ``c`` whose value ``ev[source[c]]`` is below one of its
-    endpoints' values ``vals [N, k]`` in some filtration (``-1`` if none)."""
-    for c in range(u.shape[0]):
-        s = source[c]
-        a = u[c]
-        b = v[c]
-        for f in range(ev.shape[1]):
-            if ev[s, f] < max(vals[a, f], vals[b, f]):
-                return c
-    return -1
+        if i == E_in:
+            source[c] = j
+            if check_valid and bad_edge < 0:
+                for f in range(k):
+                    if ev[j, f] < max(vals[lo, f], vals[hi, f]):
+                        bad_edge = c
+                        break
+        elif check_dup and bad_column < 0:
+            for f in range(k):
+                if ev[j, f] != ev[i, f]:
+                    bad_column = j
+                    break
+    return canon, source, bad_column, bad_edge
 
 
 @njit(cache=True)

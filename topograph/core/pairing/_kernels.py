@@ -20,8 +20,6 @@ import topograph.core._numba_config  # noqa: F401  (threading layer before any p
 from topograph.core.pairing._graph_kernels import (  # noqa: E402,F401
     _find,
     edge_columns_kernel,
-    first_invalid_edge,
-    first_unequal_column,
     group_argmax,
     edge_sort_keys,
     graph_pairs_kernel,
