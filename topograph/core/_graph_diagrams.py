@@ -73,9 +73,9 @@ def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: 
     """
     n, k = vals.shape
     edge_batch = cx.edge_batch  # [E], computed once
-    ecan = None if edge_vals is None else edge_vals.detach().index_select(0, edge_source)
     pairing = pair_graphs(vals, cx.edge_index, edge_batch, n, backend=backend,
-                          num_samples=cx.num_samples, edge_values=ecan)
+                          num_samples=cx.num_samples, edge_values=edge_vals,
+                          edge_rows=edge_source)
     ess0 = pairing.death_edge < 0
     birth_vertex = torch.arange(n, device=vals.device)[:, None].expand(n, k)
     need_max = essential == "max"
@@ -89,19 +89,25 @@ def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: 
         gmax = group_max(vals, cx.batch, cx.num_samples) if need_max else None
     else:
         num_edges = cx.edge_index.shape[1]
-        de = _take(edge_source, pairing.death_edge.clamp_min(0)) if num_edges \
-            else pairing.death_edge
-        death0 = edge_vals.gather(0, de) if num_edges else vals
-        death_index = torch.where(ess0, -1, de) if num_edges else pairing.death_edge
         birth1_index = _take(edge_source, pairing.cycle_edges)
-        birth1 = edge_vals.gather(0, birth1_index)
-        gmax = None
-        if need_max:  # the largest value of the graph is an edge's unless it has none
-            gmax = group_max(vals, cx.batch, cx.num_samples)
-            if num_edges:
+        gmax = group_max(vals, cx.batch, cx.num_samples) if need_max else None
+        if num_edges:
+            de = _take(edge_source, pairing.death_edge.clamp_min(0))
+            death_index = torch.where(ess0, -1, de)
+            # one gather for every value read from the edges: a single scatter (and
+            # no [E_in, k] accumulations) in the backward
+            rows = [de, birth1_index]
+            if need_max:  # the largest value of the graph is an edge's unless it has none
+                ecan = edge_vals.detach().index_select(0, edge_source)
                 arg = group_argmax(ecan, edge_batch, cx.num_samples)  # -1: no edges
-                emax = edge_vals.gather(0, _take(edge_source, arg.clamp_min(0)))
-                gmax = torch.where(arg >= 0, torch.maximum(gmax, emax), gmax)
+                rows.append(_take(edge_source, arg.clamp_min(0)))
+            got = edge_vals.gather(0, torch.cat(rows)).split([r.shape[0] for r in rows])
+            death0, birth1 = got[0], got[1]
+            if need_max:
+                gmax = torch.where(arg >= 0, torch.maximum(gmax, got[2]), gmax)
+        else:
+            death0, death_index = vals, pairing.death_edge
+            birth1 = edge_vals.gather(0, birth1_index)
     # index_select, not gmax[...]: the backward of advanced indexing (index_put with
     # accumulate) sums in a thread-dependent order on the CPU; index_add does not
     death0 = apply_essential(death0, ess0, essential,

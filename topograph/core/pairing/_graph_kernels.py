@@ -172,25 +172,50 @@ def _radix_sort(order, keys, packed):
     return cur
 
 
+@njit(cache=True, inline="always")
+def _float_key(y, packed):
+    """Order-preserving uint64 key of one float (see :func:`sort_keys`)."""
+    if y != y:  # NaN sorts last
+        return np.uint64(0xFFFFFFFFFFFFFFFF)
+    if y == 0:
+        y = 0.0  # -0.0 -> +0.0
+    if packed:
+        b = np.uint64(np.float32(y).view(np.uint32)) << np.uint64(32)
+    else:
+        b = np.float64(y).view(np.uint64)
+    return ~b if b >= np.uint64(0x8000000000000000) else b | np.uint64(0x8000000000000000)
+
+
 @njit(cache=True)
 def _float_keys(x, out, packed):
-    """Order-preserving uint64 keys of float rows ``x [k, n]`` into ``out`` (see
-    :func:`sort_keys`): one pass, memory-bound (threads would cost more than they save)."""
+    """Keys of float rows ``x [k, n]`` into ``out``: one pass, memory-bound (threads
+    would cost more than they save)."""
     k, n = x.shape
     for f in range(k):
         for i in range(n):
-            y = x[f, i]
-            if y != y:  # NaN sorts last
-                out[f, i] = np.uint64(0xFFFFFFFFFFFFFFFF)
-                continue
-            if y == 0:
-                y = 0.0  # -0.0 -> +0.0
-            if packed:
-                b = np.uint64(np.float32(y).view(np.uint32)) << np.uint64(32)
-            else:
-                b = np.float64(y).view(np.uint64)
-            out[f, i] = ~b if b >= np.uint64(0x8000000000000000) \
-                else b | np.uint64(0x8000000000000000)
+            out[f, i] = _float_key(x[f, i], packed)
+
+
+@njit(cache=True)
+def _row_keys(x, rows, out, packed):
+    """``out[f, c]`` = key of ``x[rows[c], f]`` for ``x [M, k]``: the gather, the
+    transpose and the keys in one pass."""
+    for c in range(rows.shape[0]):
+        row = rows[c]
+        for f in range(x.shape[1]):
+            out[f, c] = _float_key(x[row, f], packed)
+
+
+def row_sort_keys(x: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, bool]:
+    """:func:`sort_keys` of ``x[rows].T`` for float ``x [M, k]`` and ``rows [E]``:
+    ``[k, E]`` keys without the ``[E, k]`` gather and transposed copy."""
+    packed = x.dtype == np.float32
+    if not packed:
+        x = x.astype(np.float64, copy=False)
+    out = np.empty((x.shape[1], rows.shape[0]), dtype=np.uint64)
+    if out.size:
+        _row_keys(x, rows, out, packed)
+    return out, packed
 
 
 def sort_keys(x: np.ndarray) -> tuple[np.ndarray, bool]:

@@ -24,6 +24,7 @@ from topograph.core.pairing._graph_kernels import (  # noqa: E402,F401
     edge_sort_keys,
     graph_pairs_kernel,
     lower_star_pairs_kernel,
+    row_sort_keys,
     sort_keys,
 )
 

@@ -56,12 +56,16 @@ class GraphPairing:
 @keyword_only(4, ("backend",))
 def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_nodes: int, *,
                 backend: str = "auto", num_samples: int | None = None,
-                edge_values: Tensor | None = None) -> GraphPairing:
+                edge_values: Tensor | None = None,
+                edge_rows: Tensor | None = None) -> GraphPairing:
     """Dimension 0 and 1 pairing of graph filtrations with vertex values ``values [N, k]``.
 
     ``edge_index`` must be canonical (see :func:`topograph.core.complex.canonical_edges`).
     ``edge_values [E, k]`` (aligned with ``edge_index``, each ``>=`` its endpoints'
-    values) gives an edge filtration; ``None`` is the lower-star filtration. The
+    values) gives an edge filtration; ``None`` is the lower-star filtration. With
+    ``edge_rows [E]``, ``edge_values`` holds the caller's rows and canonical edge ``c``
+    reads row ``edge_rows[c]`` (the numba path gathers while it builds the sort keys:
+    no ``[E, k]`` copy). The
     ``death_vertex`` / ``cycle_vertex`` fields are the later endpoints of the edges
     (the vertex that gives a lower-star edge its value).
     ``backend`` is resolved by :func:`topograph.core.kernels.resolve` (numba on the CPU,
@@ -73,10 +77,12 @@ def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_node
         values = values.detach()
         if edge_values is not None:
             edge_values = edge_values.detach()
+            if edge_rows is not None and (kind == "triton" or values.device.type != "cpu"):
+                edge_values, edge_rows = edge_values.index_select(0, edge_rows), None
         if kind == "triton":
             return _pair_triton(values, edge_index, edge_batch, num_samples, edge_values)
         if values.device.type == "cpu":
-            return _pair_numba(values, edge_index, edge_batch, edge_values)
+            return _pair_numba(values, edge_index, edge_batch, edge_values, edge_rows)
         host = _pair_numba(values.cpu(), edge_index.cpu(), edge_batch.cpu(),  # one round trip
                            None if edge_values is None else edge_values.cpu())
         return GraphPairing(*(getattr(host, f.name).to(values.device) for f in fields(GraphPairing)))
@@ -116,14 +122,21 @@ def _as_kernel_rows(x: Tensor) -> np.ndarray:
 
 
 def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
-                edge_values: Tensor | None = None) -> GraphPairing:
+                edge_values: Tensor | None = None,
+                edge_rows: Tensor | None = None) -> GraphPairing:
     kernels = numba_pairing()
     vkeys, vpacked = kernels.sort_keys(_as_kernel_rows(values))
     epacked = False
     if edge_values is None:
         ekeys = np.empty((vkeys.shape[0], 0), dtype=np.uint64)
     else:
-        ekeys, epacked = kernels.sort_keys(_as_kernel_rows(edge_values))
+        if edge_rows is None:
+            ekeys, epacked = kernels.sort_keys(_as_kernel_rows(edge_values))
+        else:  # gather the caller's rows while building the keys
+            ev = edge_values
+            if ev.dtype not in (torch.float32, torch.float64):
+                ev = ev.float()  # exact, order-preserving for float16 / bfloat16
+            ekeys, epacked = kernels.row_sort_keys(ev.contiguous().numpy(), edge_rows.numpy())
     u = edge_index[0].contiguous().numpy()
     v = edge_index[1].contiguous().numpy()
     _, death_edge, death_vertex, cyc, cycv, count = kernels.graph_pairs_kernel(
