@@ -16,7 +16,10 @@ settings.register_profile(
     derandomize=os.environ.get("TOPOGRAPH_RANDOM_EXAMPLES", "0") != "1",
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile("ci")
-torch.set_num_threads(min(2, torch.get_num_threads()))
+# Under pytest-xdist (the README's ``-n 2``) the workers are the parallelism: one torch
+# thread each, or two workers' thread pools fight over the cores. Tests that need a
+# given thread count set it themselves.
+torch.set_num_threads(1 if os.environ.get("PYTEST_XDIST_WORKER") else min(2, torch.get_num_threads()))
 
 BACKENDS = ["numba", "torch"]  # the CPU-runnable values of every public ``backend=`` argument
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
