@@ -118,14 +118,16 @@ def _validate(birth: Tensor, death: Tensor, ess: Tensor, name: str) -> None:
     with torch.no_grad():
         if birth.numel() == 0:
             return
+        if bool((torch.isfinite(birth) & (death >= birth)).all()):
+            return  # the common case in one pass (a NaN death fails ``>=``); else find out why
         if not bool(torch.isfinite(birth).all()):
             bad = "NaN" if bool(torch.isnan(birth).any()) else "infinite"
             raise ValueError(f"{name} has {bad} births; births must be finite")
         if bool(torch.isnan(death).any()):
             raise ValueError(f"{name} has NaN deaths; deaths must be finite or +inf (essential)")
-        fin = ~ess
-        if bool((death[fin] < birth[fin]).any()):
-            i = int(torch.nonzero(fin & (death < birth))[0, 0])
+        below = (death < birth) & ~ess  # a mask, not an index: no gather of the rows
+        if bool(below.any()):
+            i = int(torch.nonzero(below)[0, 0])
             raise ValueError(f"{name} has a point below the diagonal (birth {float(birth[i]):.6g}, "
                              f"death {float(death[i]):.6g}); diagrams need death >= birth "
                              "(swap the columns or pass (birth, death) rows)")
