@@ -95,8 +95,14 @@ def _one(pts, n, xs, lo, inv_step, top, topi, want_idx, vals, ids):
         L = r1 - r0
         if L <= 0 or h <= 0.0:
             continue
+        last = top[top.shape[0] - 1]
+        enters = 0
         for r in range(L):
-            vals[r] = h - abs(xs[r0 + r] - m)
+            v = h - abs(xs[r0 + r] - m)
+            vals[r] = v
+            enters += v > last[r0 + r]
+        if enters == 0:
+            continue  # below the K-th value everywhere: changes nothing
         if want_idx:
             ids[:L] = j
             _insert_idx(top, topi, vals, ids, r0, L)
