@@ -42,13 +42,13 @@ def _insert(top, vals, r0, L):
     """Values ``vals[:L]`` into ``top[:, r0:r0 + L]`` (descending along axis 0); stops
     once no positive value is left to push down."""
     for k in range(top.shape[0]):
-        tk = top[k]
+        tk = top[k, r0:r0 + L]  # views from 0: the compiler vectorises (no wrap-around)
         left = 0
         for r in range(L):
-            t = tk[r0 + r]
+            t = tk[r]
             v = vals[r]
             up = v > t
-            tk[r0 + r] = v if up else t
+            tk[r] = v if up else t
             v = t if up else v
             vals[r] = v
             left += v > 0.0
@@ -60,18 +60,18 @@ def _insert(top, vals, r0, L):
 def _insert_idx(top, topi, vals, ids, r0, L):
     """:func:`_insert` with the point index carried along."""
     for k in range(top.shape[0]):
-        tk = top[k]
-        ik = topi[k]
+        tk = top[k, r0:r0 + L]
+        ik = topi[k, r0:r0 + L]
         left = 0
         for r in range(L):
-            t = tk[r0 + r]
+            t = tk[r]
             v = vals[r]
-            a = ik[r0 + r]
+            a = ik[r]
             c = ids[r]
             up = v > t
-            tk[r0 + r] = v if up else t
+            tk[r] = v if up else t
             vals[r] = t if up else v
-            ik[r0 + r] = c if up else a
+            ik[r] = c if up else a
             ids[r] = a if up else c
             left += (t if up else v) > 0.0
         if left == 0:
@@ -95,12 +95,13 @@ def _one(pts, n, xs, lo, inv_step, top, topi, want_idx, vals, ids):
         L = r1 - r0
         if L <= 0 or h <= 0.0:
             continue
-        last = top[top.shape[0] - 1]
+        last = top[top.shape[0] - 1, r0:r1]  # views from 0, as in _insert
+        xr = xs[r0:r1]
         enters = 0
         for r in range(L):
-            v = h - abs(xs[r0 + r] - m)
+            v = h - abs(xr[r] - m)
             vals[r] = v
-            enters += v > last[r0 + r]
+            enters += v > last[r]
         if enters == 0:
             continue  # below the K-th value everywhere: changes nothing
         if want_idx:
