@@ -8,7 +8,10 @@ inside its support (found by arithmetic on the near-uniform grid, an exact fix-u
 one point of slack either side: a value ``<= 0`` never enters). An insertion is a
 compare-exchange network, branch-free and vectorised *across grid points*: for
 k = 0..K-1, ``top[k, r], v[r] = max(top[k, r], v[r]), min(top[k, r], v[r])``; the
-point index travels with its value when it is asked for. The values are
+point index travels with its value when it is asked for; a tent below the K-th value
+over its whole support is skipped after one pass. The loops run over views that start
+at index 0 (with an offset index the compiler keeps a wrap-around check and does not
+vectorise). The values are
 ``h - |x - m|``, the float operations of the caller's gather (bit-identical), times
 ``sqrt(2)``. Output ``[B, K, R]`` values (0 where there is no positive tent) and,
 when asked, point indices (-1 there), from which the caller gathers when a gradient
