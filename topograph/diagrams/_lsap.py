@@ -7,17 +7,16 @@ assignments, with dual potentials ``u_i <= 0``, ``v_j <= 0``, ``u_i + v_j <= W_i
 A solution is optimal iff its pairs are tight (``W_ij = u_i + v_j``) and unmatched rows
 and columns have potential 0.
 
-Rows are added one at a time, those with the most to gain first (the Hungarian method,
-Crouse's shortest-path form): the
-matching stays optimal for the rows added so far, and the new row's optimum differs by
-one alternating path, which starts at the new row and ends at a free column or by
-sending a row it reached to the diagonal (reduced cost ``-u_r`` there). Dijkstra with
-the potentials finds the shortest such path. Sending rows to the diagonal directly
-(instead of padding to a square matrix whose zero columns stand for it) keeps the
-searches short; rows are never revisited once unmatched (no alternating path enters a
-row without a partner). Each Dijkstra step relaxes a whole row in one branch-free
-loop, vectorised, with the minimum taken on the distances' bit patterns (the compiler
-does not vectorise a float minimum). Jonker-Volgenant's augmenting row reduction, tried
+Rows are added one at a time, those with the most to gain first (the Hungarian
+method, Crouse's shortest-path form): the matching stays optimal for the rows added so
+far, and the new row's optimum differs by one alternating path, which starts at the new
+row and ends at a free column or by sending a row it reached to the diagonal (reduced
+cost ``-u_r`` there). Dijkstra with the potentials finds the shortest such path.
+Sending rows to the diagonal directly (instead of padding to a square matrix whose zero
+columns stand for it) keeps the searches short; rows are never revisited once unmatched
+(no alternating path enters a row without a partner). Each Dijkstra step relaxes a
+whole row in one branch-free loop, vectorised, with the minimum taken on the distances'
+bit patterns (the compiler does not vectorise a float minimum). Jonker-Volgenant's augmenting row reduction, tried
 as a start, cost more than the searches it saved on diagrams.
 """
 from __future__ import annotations
