@@ -16,8 +16,8 @@ Sending rows to the diagonal directly (instead of padding to a square matrix who
 columns stand for it) keeps the searches short; rows are never revisited once unmatched
 (no alternating path enters a row without a partner). Each Dijkstra step relaxes a
 whole row in one branch-free loop, vectorised, with the minimum taken on the distances'
-bit patterns (the compiler does not vectorise a float minimum). Jonker-Volgenant's augmenting row reduction, tried
-as a start, cost more than the searches it saved on diagrams.
+bit patterns (the compiler does not vectorise a float minimum). Jonker-Volgenant's
+augmenting row reduction, tried as a start, cost more than the searches it saved.
 """
 from __future__ import annotations
 
