@@ -95,6 +95,9 @@ def _one(pts, n, xs, lo, inv_step, top, topi, want_idx, vals, ids):
         # Grid points strictly inside (m - h, m + h), one more either side.
         r0 = max(_first_above(xs, m - h, lo, inv_step) - 1, 0)
         r1 = min(_first_above(xs, m + h, lo, inv_step) + 1, R)
+        # Whole blocks of 8 where the grid allows: the vectorised loops then skip their
+        # scalar remainder (the extra values are < 0 and never enter).
+        r1 = min(r0 + (r1 - r0 + 7) // 8 * 8, R)
         L = r1 - r0
         if L <= 0 or h <= 0.0:
             continue
