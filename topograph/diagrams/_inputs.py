@@ -165,12 +165,18 @@ def _stack_equal(x: object, essential: EssentialMode, validate: bool, name: str)
         if not isinstance(t, Tensor) or t.shape != shp or t.dtype != dt or t.device != dev:
             return None
     pts = torch.stack(list(x), 0)
-    birth, death = pts[..., 0].reshape(-1), pts[..., 1].reshape(-1)
-    ess = death == float("inf")
-    if essential != "keep" and bool(ess.any()):
-        return None
-    if validate:
-        _validate(birth, death, ess, name)
+    if essential == "keep":
+        birth, death = pts[..., 0].reshape(-1), pts[..., 1].reshape(-1)
+        if validate:
+            _validate(birth, death, death == float("inf"), name)
+    elif pts.numel():
+        # One subtraction and one reduction: every persistence finite (so no essential
+        # row, no NaN, no infinite birth) and, when validating, >= 0. Otherwise the
+        # general path decides and words the error.
+        with torch.no_grad():
+            lo, hi = torch.aminmax(pts[..., 1] - pts[..., 0])
+            if not (float(hi) < math.inf and (not validate or float(lo) >= 0)):
+                return None
     mask = torch.ones(pts.shape[:2], dtype=torch.bool, device=dev)
     none = pts.new_zeros(len(x), 0)
     return Padded(pts, mask, none, none.bool(), (len(x),))
