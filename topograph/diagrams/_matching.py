@@ -8,8 +8,8 @@ minimum-cost *partial* assignment with costs ``w_ij = min(c_ij - dx_i - dy_j, 0)
 an ``n x m`` problem instead of the usual ``(n + m) x (n + m)`` one with diagonal copies
 (both are exact; ours is ~8x less work). Rows and columns whose every ``w`` is 0 are
 never worth matching and are removed first. The partial assignment is solved exactly
-(:mod:`topograph.diagrams._lsap`: augmenting row reduction, then shortest augmenting
-paths with dual potentials, rows sent to the diagonal directly).
+(:mod:`topograph.diagrams._lsap`: the Hungarian method, shortest augmenting paths with
+dual potentials, in which a search may end by sending a point to the diagonal).
 
 **Bottleneck (p = inf).** The distance is the smallest candidate value t (a pair cost
 or a distance to the diagonal) for which a matching exists that uses pairs of cost
