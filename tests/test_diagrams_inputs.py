@@ -28,6 +28,11 @@ D = torch.tensor([[0.0, 1.0], [0.2, 0.4]])
     ([], ValueError, "empty list"),
     ([D, "x"], TypeError, r"\[1\]"),
     ([D, D.double()], ValueError, "must match"),
+    # Equally long diagrams take the one-stack fast path; its one check hands bad rows on.
+    ([D, torch.tensor([[0.0, 1.0], [1.0, 0.0]])], ValueError, "below the diagonal"),
+    ([D, torch.tensor([[0.0, 1.0], [math.nan, 1.0]])], ValueError, "NaN births"),
+    ([D, torch.tensor([[0.0, 1.0], [0.0, math.nan]])], ValueError, "NaN deaths"),
+    ([D, torch.tensor([[0.0, 1.0], [-math.inf, 1.0]])], ValueError, "infinite births"),
     ("diagram", TypeError, "Diagram"),
 ])
 def test_bad_diagrams(bad, err, match):
@@ -35,6 +40,16 @@ def test_bad_diagrams(bad, err, match):
                lambda x: persistence_landscape(x), lambda x: betti_curve(x)):
         with pytest.raises(err, match=match):
             fn(bad)
+
+
+def test_equal_length_lists_with_essential_rows():
+    """The fast path for equally long diagrams defers essential rows to the general path."""
+    E = torch.tensor([[0.0, math.inf], [0.2, 0.4]])
+    got = persistence_landscape([D, E], sample_range=(0.0, 1.0), resolution=9)
+    want = persistence_landscape([D, E[1:]], sample_range=(0.0, 1.0), resolution=9)
+    torch.testing.assert_close(got, want)
+    assert wasserstein_distance([D, E], [E, E]).tolist()[0] == math.inf
+    assert betti_curve([D, E], grid=torch.tensor([2.0])).tolist() == [[0], [1]]
 
 
 def test_bad_arguments():

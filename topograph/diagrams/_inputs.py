@@ -118,14 +118,16 @@ def _validate(birth: Tensor, death: Tensor, ess: Tensor, name: str) -> None:
     with torch.no_grad():
         if birth.numel() == 0:
             return
+        if bool((torch.isfinite(birth) & (death >= birth)).all()):
+            return  # the common case in one pass (a NaN death fails ``>=``); else find out why
         if not bool(torch.isfinite(birth).all()):
             bad = "NaN" if bool(torch.isnan(birth).any()) else "infinite"
             raise ValueError(f"{name} has {bad} births; births must be finite")
         if bool(torch.isnan(death).any()):
             raise ValueError(f"{name} has NaN deaths; deaths must be finite or +inf (essential)")
-        fin = ~ess
-        if bool((death[fin] < birth[fin]).any()):
-            i = int(torch.nonzero(fin & (death < birth))[0, 0])
+        below = (death < birth) & ~ess  # a mask, not an index: no gather of the rows
+        if bool(below.any()):
+            i = int(torch.nonzero(below)[0, 0])
             raise ValueError(f"{name} has a point below the diagonal (birth {float(birth[i]):.6g}, "
                              f"death {float(death[i]):.6g}); diagrams need death >= birth "
                              "(swap the columns or pass (birth, death) rows)")
@@ -163,12 +165,18 @@ def _stack_equal(x: object, essential: EssentialMode, validate: bool, name: str)
         if not isinstance(t, Tensor) or t.shape != shp or t.dtype != dt or t.device != dev:
             return None
     pts = torch.stack(list(x), 0)
-    birth, death = pts[..., 0].reshape(-1), pts[..., 1].reshape(-1)
-    ess = death == float("inf")
-    if essential != "keep" and bool(ess.any()):
-        return None
-    if validate:
-        _validate(birth, death, ess, name)
+    if essential == "keep":
+        birth, death = pts[..., 0].reshape(-1), pts[..., 1].reshape(-1)
+        if validate:
+            _validate(birth, death, death == float("inf"), name)
+    elif pts.numel():
+        # One subtraction and one reduction: every persistence finite (so no essential
+        # row, no NaN, no infinite birth) and, when validating, >= 0. Otherwise the
+        # general path decides and words the error.
+        with torch.no_grad():
+            lo, hi = torch.aminmax(pts[..., 1] - pts[..., 0])
+            if not (float(hi) < math.inf and (not validate or float(lo) >= 0)):
+                return None
     mask = torch.ones(pts.shape[:2], dtype=torch.bool, device=dev)
     none = pts.new_zeros(len(x), 0)
     return Padded(pts, mask, none, none.bool(), (len(x),))

@@ -7,8 +7,9 @@ p-th powers of the distances to the diagonal. A matching M pays
 minimum-cost *partial* assignment with costs ``w_ij = min(c_ij - dx_i - dy_j, 0)``:
 an ``n x m`` problem instead of the usual ``(n + m) x (n + m)`` one with diagonal copies
 (both are exact; ours is ~8x less work). Rows and columns whose every ``w`` is 0 are
-never worth matching and are removed first. The assignment is solved exactly by
-shortest augmenting paths with dual potentials (Jonker-Volgenant / Crouse's variant).
+never worth matching and are removed first. The partial assignment is solved exactly
+(:mod:`topograph.diagrams._lsap`: the Hungarian method, shortest augmenting paths with
+dual potentials, in which a search may end by sending a point to the diagonal).
 
 **Bottleneck (p = inf).** The distance is the smallest candidate value t (a pair cost
 or a distance to the diagonal) for which a matching exists that uses pairs of cost
@@ -29,8 +30,9 @@ import math
 import numba
 import numpy as np
 
-
-from topograph.diagrams._lsap import lsap
+from topograph.core import kernels as _seam
+from topograph.diagrams import _lsap
+from topograph.diagrams._lsap import partial_assignment
 
 _jit = numba.njit(cache=True, nogil=True)
 
@@ -73,44 +75,68 @@ def _cost(dx: float, dy: float, p: float, q: float) -> float:
 
 
 @_jit
-def _wasserstein_one(A, na, Bp, nb, p, q, out):
-    """Optimal partial matching of one pair; ``out[i]`` = matched row of B or -1."""
-    out[:] = -1
-    if na == 0 or nb == 0:
-        return
+def _pair_costs(A, na, Bp, nb, p, q, W):
+    """``W[i, j] = min(c_ij - dx_i - dy_j, 0)`` and the number of negative entries per row
+    and column. p = q = 2 (the common case) in a branch-free loop that vectorises."""
     dxa = np.empty(na)
     dyb = np.empty(nb)
     for i in range(na):
         dxa[i] = _pw(_diag(A[i, 0], A[i, 1], q), p)
     for j in range(nb):
         dyb[j] = _pw(_diag(Bp[j, 0], Bp[j, 1], q), p)
-    W = np.empty((na, nb))
-    rowneg = np.zeros(na, np.bool_)
-    colneg = np.zeros(nb, np.bool_)
+    bx = Bp[:nb, 0].copy()
+    by = Bp[:nb, 1].copy()
+    rowneg = np.zeros(na, np.int64)
+    colneg = np.zeros(nb, np.int64)
     for i in range(na):
-        for j in range(nb):
-            w = _cost(A[i, 0] - Bp[j, 0], A[i, 1] - Bp[j, 1], p, q) - dxa[i] - dyb[j]
-            if w < 0.0:
-                W[i, j] = w
-                rowneg[i] = True
-                colneg[j] = True
-            else:
-                W[i, j] = 0.0
+        ax, ay, di = A[i, 0], A[i, 1], dxa[i]
+        Wi = W[i]
+        cnt = 0
+        if p == 2.0 and q == 2.0:
+            for j in range(nb):
+                ex = ax - bx[j]
+                ey = ay - by[j]
+                w = min(ex * ex + ey * ey - di - dyb[j], 0.0)
+                Wi[j] = w
+                neg = w < 0.0
+                cnt += neg
+                colneg[j] += neg
+        else:
+            for j in range(nb):
+                w = min(_cost(ax - bx[j], ay - by[j], p, q) - di - dyb[j], 0.0)
+                Wi[j] = w
+                neg = w < 0.0
+                cnt += neg
+                colneg[j] += neg
+        rowneg[i] = cnt
+    return rowneg, colneg
+
+
+@_jit
+def _wasserstein_one(A, na, Bp, nb, p, q, out):
+    """Optimal partial matching of one pair; ``out[i]`` = matched row of B or -1."""
+    out[:] = -1
+    if na == 0 or nb == 0:
+        return
+    W = np.empty((na, nb))
+    rowneg, colneg = _pair_costs(A, na, Bp, nb, p, q, W)
     rows = np.nonzero(rowneg)[0]
     cols = np.nonzero(colneg)[0]
     nr, nc = rows.shape[0], cols.shape[0]
     if nr == 0:
         return
-    s = max(nr, nc)
-    C = np.zeros((s, s))
-    for a in range(nr):
-        for b in range(nc):
-            C[a, b] = W[rows[a], cols[b]]
-    col4row = np.empty(s, np.int64)
-    lsap(C, col4row, nr)
+    if nr < na or nc < nb:
+        # Rows and columns without a negative entry are never matched: solve without them.
+        Wr = np.empty((nr, nc))
+        for a in range(nr):
+            for b in range(nc):
+                Wr[a, b] = W[rows[a], cols[b]]
+        W = Wr
+    col4row = np.empty(nr, np.int64)
+    partial_assignment(W, col4row)
     for a in range(nr):
         b = col4row[a]
-        if b < nc and C[a, b] < 0.0:
+        if b >= 0 and W[a, b] < 0.0:
             out[rows[a]] = cols[b]
 
 
@@ -297,3 +323,8 @@ def bottleneck_matching(A, na, Bp, nb, q):
     for k in numba.prange(A.shape[0]):
         _bottleneck_one(A[k], na[k], Bp[k], nb[k], q, out[k])
     return out
+
+
+# numba keys a cache entry on the defining file alone: the Wasserstein kernel compiles
+# in the solver of _lsap.py, so its cache is dropped when that file changes.
+_seam.refresh_numba_cache((wasserstein_matching, _wasserstein_one), _lsap, "topograph_wasserstein")

@@ -8,15 +8,20 @@ padding rows are masked out. Essential points are dropped by default
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from topograph.core._numba_config import configure_threading
-from topograph.diagrams._landscape import landscape_indices
-from topograph.diagrams._inputs import DiagramLike, EssentialMode, check_essential_mode, to_padded
+from topograph.diagrams._inputs import (
+    DiagramLike,
+    EssentialMode,
+    check_essential_mode,
+    to_padded,
+)
+from topograph.diagrams._landscape import landscape_values
 
 
 def _check_resolution(value: object, name: str) -> int:
@@ -178,16 +183,18 @@ def persistence_landscape(
     auto = sample_range is None
     lo, hi = auto_range(pad.points, pad.mask) if auto else _check_range(sample_range, 2, "sample_range")
     xs = landscape_grid(lo, hi, R, auto, keep_endpoints, pad.points)
-    mid = pad.points.sum(-1) / 2
-    half = (pad.points[..., 1] - pad.points[..., 0]) / 2
     # Which point gives each value: computed without gradient (numba), then gathered.
     configure_threading()
-    idx, val = landscape_indices(mid.detach().cpu().double().numpy(),
-                                 half.detach().cpu().double().numpy(),
-                                 pad.mask.sum(1).cpu().numpy(), xs.detach().cpu().double().numpy(), K)
-    if not (torch.is_grad_enabled() and pad.points.requires_grad) and mid.dtype == torch.float64:
+    grad = torch.is_grad_enabled() and pad.points.requires_grad
+    want_idx = grad or pad.points.dtype != torch.float64
+    val, idx = landscape_values(pad.points.detach().cpu().double().contiguous().numpy(),
+                                pad.mask.sum(1).cpu().numpy(), xs.detach().cpu().double().numpy(),
+                                K, want_idx)
+    if not want_idx:
         # No gradient needed: the kernel's values (same float operations as the gather below).
-        return torch.from_numpy(val).to(mid.device).reshape(*pad.shape, K, R)
+        return torch.from_numpy(val).to(pad.points.device).reshape(*pad.shape, K, R)
+    mid = pad.points.sum(-1) / 2
+    half = (pad.points[..., 1] - pad.points[..., 0]) / 2
     idx = torch.from_numpy(idx).to(mid.device).reshape(pad.size, K * R)
     hit = idx >= 0
     i = idx.clamp_min(0)
