@@ -129,14 +129,15 @@ def _radix_pass(count, kcur, kbuf, cur, buf, shift, E):
 
 
 @njit(cache=True)
-def _radix_sort(order, keys, packed):
+def _radix_sort(order, keys, packed, sorted_keys):
     """Stable sort of the indices ``order`` by ``keys[order]`` (order-preserving uint64
     images of float values, see :func:`sort_keys`): an LSD radix sort over 11-bit
     digits. One read pass gathers the keys and counts every digit's histogram at once;
     then one scatter pass per digit, skipped when all entries share it. ``packed``
     float32 keys (zeros in the lower 32 bits) are sorted as uint32 with int32 indices:
     three passes over half the bytes. Stable, so ties keep the order of ``order``.
-    Several times faster than numba's merge-sort argsort."""
+    Several times faster than numba's merge-sort argsort. ``sorted_keys`` (uint64,
+    length ``len(order)``, or empty to skip) receives the keys in sorted order."""
     E = order.shape[0]
     if packed:
         count = np.zeros((3, 2049), dtype=np.int64)
@@ -154,6 +155,9 @@ def _radix_sort(order, keys, packed):
             if _radix_pass(count[d], k32, kb32, c32, b32, np.uint64(11 * d), E):
                 c32, b32 = b32, c32
                 k32, kb32 = kb32, k32
+        if sorted_keys.shape[0] == E:
+            for t in range(E):
+                sorted_keys[t] = np.uint64(k32[t]) << np.uint64(32)
         return c32.astype(np.int64)
     count = np.zeros((6, 2049), dtype=np.int64)
     kcur = np.empty(E, dtype=np.uint64)
@@ -169,6 +173,8 @@ def _radix_sort(order, keys, packed):
         if _radix_pass(count[d], kcur, kbuf, cur, buf, np.uint64(11 * d), E):
             cur, buf = buf, cur
             kcur, kbuf = kbuf, kcur
+    if sorted_keys.shape[0] == E:
+        sorted_keys[:] = kcur
     return cur
 
 
@@ -238,8 +244,9 @@ edge_sort_keys = sort_keys  # the name the edge-filtration path used first
 
 
 @njit(cache=True)
-def _ties_by_later_vertex(order, keys, vkeys, vpacked, last):
-    """Within every run of equal edge ``keys`` in the sorted ``order``, order the edges
+def _ties_by_later_vertex(order, skeys, vkeys, vpacked, last):
+    """Within every run of equal edge keys in the sorted ``order`` (``skeys``: the keys
+    in that order, read sequentially), order the edges
     by their later endpoint in the vertex order (its value key ``vkeys``, then its
     index), stably, so that edges with the same later endpoint keep index order: the
     tie rule of the kernel contract. Runs are rare and short for real-valued edge
@@ -247,9 +254,9 @@ def _ties_by_later_vertex(order, keys, vkeys, vpacked, last):
     E = order.shape[0]
     i = 0
     while i < E:
-        key = keys[order[i]]
+        key = skeys[i]
         j = i + 1
-        while j < E and keys[order[j]] == key:
+        while j < E and skeys[j] == key:
             j += 1
         if j - i > 16:
             run = order[i:j].copy()
@@ -258,8 +265,9 @@ def _ties_by_later_vertex(order, keys, vkeys, vpacked, last):
             for t in range(j - i):
                 idx[t] = last[run[t]]
                 vk[t] = vkeys[last[run[t]]]
-            perm = _radix_sort(np.arange(j - i), idx, False)  # by vertex index, then
-            perm = _radix_sort(perm, vk, vpacked)  # stably by value: (value, index)
+            none = np.empty(0, dtype=np.uint64)
+            perm = _radix_sort(np.arange(j - i), idx, False, none)  # by vertex index, then
+            perm = _radix_sort(perm, vk, vpacked, none)  # stably by value: (value, index)
             for t in range(j - i):
                 order[i + t] = run[perm[t]]
         elif j - i > 1:
@@ -283,7 +291,8 @@ def _pair_one(u, v, vkeys, ekeys, lower_star, vpacked, epacked, r, death_edge, d
     E = u.shape[0]
     last = np.empty(E, dtype=np.int64)
     if lower_star:
-        order_v = _radix_sort(np.arange(N), vkeys, vpacked)  # stable: ties by vertex index
+        # stable: ties by vertex index
+        order_v = _radix_sort(np.arange(N), vkeys, vpacked, np.empty(0, dtype=np.uint64))
         for i in range(N):
             r[order_v[i]] = i
         _later_endpoints(u, v, r, last)
@@ -294,8 +303,9 @@ def _pair_one(u, v, vkeys, ekeys, lower_star, vpacked, epacked, r, death_edge, d
     # (value key, index) directly instead of sorting the vertices (ranks left -1).
     r[:] = -1
     _later_endpoints(u, v, vkeys, last)
-    order_e = _radix_sort(np.arange(E), ekeys, epacked)  # by edge value, ties by index
-    _ties_by_later_vertex(order_e, ekeys, vkeys, vpacked, last)
+    skeys = np.empty(E, dtype=np.uint64)
+    order_e = _radix_sort(np.arange(E), ekeys, epacked, skeys)  # by edge value, ties by index
+    _ties_by_later_vertex(order_e, skeys, vkeys, vpacked, last)
     return _elder_union_find(u, v, vkeys, last, order_e, death_edge, death_vertex,
                              cycle_edge, cycle_vertex)
 
