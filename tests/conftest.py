@@ -35,3 +35,16 @@ def backend(request) -> str:
 def device(request) -> str:
     """``"cpu"``, and ``"cuda"`` where a GPU is present."""
     return request.param
+
+
+# The longest test files first: under ``-n 2 --dist loadfile`` each file goes whole to
+# the next free worker, so a long file collected last (test_triton.py sorts late)
+# would keep one worker busy while the other idles. Order only; nothing is skipped.
+LONG_FILES = ("test_triton.py", "test_checkpoints.py", "test_ect_transform.py",
+              "test_diagrams_distances.py", "test_core_complex.py", "test_distributed.py",
+              "test_demo.py", "test_core_extended.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))

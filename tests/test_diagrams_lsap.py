@@ -53,3 +53,21 @@ def test_edge_cases():
     _check(np.zeros((3, 4)))            # nothing worth matching
     _check(np.full((4, 2), -1.0))       # more rows than columns, all tied
     _check(np.array([[-1.0, -1.0], [-1.0, 0.0], [0.0, -3.0]]))
+
+
+def test_selection_of_the_bottleneck_search_matches_a_sort():
+    """The bottleneck search's in-place selection (``np.partition``'s contract) on
+    random, tied and constant values."""
+    from topograph.diagrams._matching import _select
+
+    rng = np.random.default_rng(0)
+    for trial in range(2000):
+        m = int(rng.integers(1, 60))
+        a = rng.random(m) if trial % 2 else rng.integers(0, int(rng.integers(1, 6)), m) * 1.0
+        k = int(rng.integers(0, m))
+        b = a.copy()
+        _select(b, m, k)
+        ref = np.sort(a)
+        assert b[k] == ref[k]
+        assert (b[:k] <= b[k]).all() and (b[k + 1:] >= b[k]).all()
+        np.testing.assert_array_equal(np.sort(b), ref)

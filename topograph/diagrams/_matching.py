@@ -218,6 +218,54 @@ def _feasible(C, dxa, dyb, t, na, nb, buf_h, match, visited, stack_r, stack_j, c
 
 
 @_jit
+def _select(a, m, k):
+    """Reorder ``a[:m]`` in place so that ``a[k]`` is its k-th smallest value, with
+    ``a[:k] <= a[k] <= a[k + 1:m]`` (Wirth's selection, median-of-three pivots; the
+    same contract as ``np.partition``, a few lines instead of numba's generic one,
+    which took seconds to compile)."""
+    lo = 0
+    hi = m - 1
+    while hi > lo:
+        mid = (lo + hi) // 2
+        if a[mid] < a[lo]:
+            a[mid], a[lo] = a[lo], a[mid]
+        if a[hi] < a[lo]:
+            a[hi], a[lo] = a[lo], a[hi]
+        if a[hi] < a[mid]:
+            a[hi], a[mid] = a[mid], a[hi]
+        pivot = a[mid]
+        i = lo
+        j = hi
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            return
+
+
+@_jit
+def _insertion_sort(a, m):
+    """Sort ``a[:m]`` in place (a handful of values)."""
+    for t in range(1, m):
+        x = a[t]
+        s = t - 1
+        while s >= 0 and a[s] > x:
+            a[s + 1] = a[s]
+            s -= 1
+        a[s + 1] = x
+
+
+@_jit
 def _bottleneck_one(A, na, Bp, nb, q, out):
     """``out = (kind, i, j)``: kind 0 pair (i, j), 1 diagonal of A[i], 2 of B[j], -1 zero."""
     out[0] = -1
@@ -276,19 +324,19 @@ def _bottleneck_one(A, na, Bp, nb, q, out):
     # keep the half that still contains the answer (O(total) work, log(total) tests).
     while m > 16:
         k = m // 2
-        part = np.partition(work[:m], k)
-        t = part[k]
+        _select(work, m, k)
+        t = work[k]
         if _feasible(C, dxa, dyb, t, na, nb, buf_h, match, visited, stack_r, stack_j, chosen):
-            work[:k + 1] = part[:k + 1]  # every distinct value <= t (t itself at k)
-            m = k + 1
+            m = k + 1  # work[:k + 1]: every distinct value <= t (t itself at k)
         else:
             cnt = 0
-            for x in part[k + 1:m]:
-                if x > t:
-                    work[cnt] = x
+            for r in range(k + 1, m):  # compacting forwards: cnt <= r - k - 1 < r
+                if work[r] > t:
+                    work[cnt] = work[r]
                     cnt += 1
             m = cnt
-    cand = np.sort(work[:m])
+    _insertion_sort(work, m)
+    cand = work
     a, b = 0, m - 1  # cand[m - 1] >= the answer: feasible
     while a < b:
         mid = (a + b) // 2
