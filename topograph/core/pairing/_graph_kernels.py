@@ -20,20 +20,13 @@ def _find(parent: np.ndarray, x: int) -> int:
     return x
 
 
-@njit(cache=True, inline="always")
-def _before(r, a, b):
-    """Vertex ``a`` comes before ``b`` in the vertex order: by ``r`` (ranks, or the
-    sort keys of the values), ties by vertex index."""
-    return r[a] < r[b] or (r[a] == r[b] and a < b)
-
-
 @njit(cache=True)
 def _later_endpoints(u, v, r, last):
     """``last[e]``: the endpoint of edge ``e`` that comes later in the vertex order."""
     for e in range(u.shape[0]):
         a = u[e]
         b = v[e]
-        last[e] = a if _before(r, b, a) else b
+        last[e] = a if r[a] > r[b] else b
 
 
 @njit(cache=True, inline="always")
@@ -57,18 +50,7 @@ def _counting_order(key, n):
 def _order_by_last(r, last, N):
     """Edges ordered by the rank of their later endpoint, ties by edge index (a stable
     counting sort: no comparison sort of the edges)."""
-    E = last.shape[0]
-    start = np.zeros(N + 1, dtype=np.int64)
-    for e in range(E):
-        start[r[last[e]] + 1] += 1
-    for i in range(N):
-        start[i + 1] += start[i]
-    order_e = np.empty(E, dtype=np.int64)
-    for e in range(E):
-        key = r[last[e]]
-        order_e[start[key]] = e
-        start[key] += 1
-    return order_e
+    return _counting_order(r[last], N)
 
 
 @njit(cache=True)
@@ -93,7 +75,7 @@ def _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex, cycle_ed
             continue
         ma = oldest[a]
         mb = oldest[b]
-        if _before(r, ma, mb):  # the component with the younger oldest vertex dies
+        if r[ma] < r[mb]:  # the component with the younger oldest vertex dies
             death_edge[mb] = e
             death_vertex[mb] = last[e]
             parent[b] = a
@@ -244,13 +226,12 @@ edge_sort_keys = sort_keys  # the name the edge-filtration path used first
 
 
 @njit(cache=True)
-def _ties_by_later_vertex(order, skeys, vkeys, vpacked, last):
+def _ties_by_later_rank(order, skeys, r, last):
     """Within every run of equal edge keys in the sorted ``order`` (``skeys``: the keys
-    in that order, read sequentially), order the edges
-    by their later endpoint in the vertex order (its value key ``vkeys``, then its
-    index), stably, so that edges with the same later endpoint keep index order: the
-    tie rule of the kernel contract. Runs are rare and short for real-valued edge
-    filtrations; insertion sort for short runs, two stable radix sorts else."""
+    in that order, read sequentially), order the edges by the rank of their later
+    endpoint, stably (equal ranks keep index order): the tie rule of the kernel
+    contract. Runs are rare and short for real-valued edge filtrations; insertion
+    sort for short runs, a radix sort of the ranks else."""
     E = order.shape[0]
     i = 0
     while i < E:
@@ -260,22 +241,18 @@ def _ties_by_later_vertex(order, skeys, vkeys, vpacked, last):
             j += 1
         if j - i > 16:
             run = order[i:j].copy()
-            idx = np.empty(j - i, dtype=np.uint64)
-            vk = np.empty(j - i, dtype=np.uint64)
+            rk = np.empty(j - i, dtype=np.uint64)
             for t in range(j - i):
-                idx[t] = last[run[t]]
-                vk[t] = vkeys[last[run[t]]]
-            none = np.empty(0, dtype=np.uint64)
-            perm = _radix_sort(np.arange(j - i), idx, False, none)  # by vertex index, then
-            perm = _radix_sort(perm, vk, vpacked, none)  # stably by value: (value, index)
+                rk[t] = r[last[run[t]]]
+            perm = _radix_sort(np.arange(j - i), rk, False, np.empty(0, dtype=np.uint64))
             for t in range(j - i):
                 order[i + t] = run[perm[t]]
         elif j - i > 1:
             for t in range(i + 1, j):
                 e = order[t]
-                le = last[e]
+                re = r[last[e]]
                 s = t - 1
-                while s >= i and _before(vkeys, le, last[order[s]]):
+                while s >= i and r[last[order[s]]] > re:
                     order[s + 1] = order[s]
                     s -= 1
                 order[s + 1] = e
@@ -289,24 +266,19 @@ def _pair_one(u, v, vkeys, ekeys, lower_star, vpacked, epacked, r, death_edge, d
     loop: the parallel kernel stays small, which keeps its compile time short)."""
     N = r.shape[0]
     E = u.shape[0]
+    # stable: ties by vertex index
+    order_v = _radix_sort(np.arange(N), vkeys, vpacked, np.empty(0, dtype=np.uint64))
+    for i in range(N):
+        r[order_v[i]] = i
     last = np.empty(E, dtype=np.int64)
+    _later_endpoints(u, v, r, last)
     if lower_star:
-        # stable: ties by vertex index
-        order_v = _radix_sort(np.arange(N), vkeys, vpacked, np.empty(0, dtype=np.uint64))
-        for i in range(N):
-            r[order_v[i]] = i
-        _later_endpoints(u, v, r, last)
         order_e = _order_by_last(r, last, N)
-        return _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex,
-                                 cycle_edge, cycle_vertex)
-    # Edge filtrations: the vertex order only decides ages and ties, so compare
-    # (value key, index) directly instead of sorting the vertices (ranks left -1).
-    r[:] = -1
-    _later_endpoints(u, v, vkeys, last)
-    skeys = np.empty(E, dtype=np.uint64)
-    order_e = _radix_sort(np.arange(E), ekeys, epacked, skeys)  # by edge value, ties by index
-    _ties_by_later_vertex(order_e, skeys, vkeys, vpacked, last)
-    return _elder_union_find(u, v, vkeys, last, order_e, death_edge, death_vertex,
+    else:  # by edge value (ties by index), then equal values by later rank
+        skeys = np.empty(E, dtype=np.uint64)
+        order_e = _radix_sort(np.arange(E), ekeys, epacked, skeys)
+        _ties_by_later_rank(order_e, skeys, r, last)
+    return _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex,
                              cycle_edge, cycle_vertex)
 
 
@@ -324,11 +296,10 @@ def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, 
       edge order is the order of the later endpoint (a counting sort, and
       ``edge_keys`` is not read; pass an empty ``[k, 0]`` array). Otherwise one
       stable radix sort of the edge keys per filtration, then runs of equal edge
-      values ordered by later endpoint; vertices are then compared by (value key,
-      index) without being sorted, and ``rank`` is left at -1.
+      values ordered by the rank of their later endpoint.
 
-    Per filtration (in parallel) one radix sort (of the vertex keys for lower-star,
-    of the edge keys otherwise) and one union-find over the whole batch (graphs are
+    Per filtration (in parallel) one radix sort of the vertex keys (and one of the edge
+    keys for edge filtrations) and one union-find over the whole batch (graphs are
     disjoint).
 
     Args:
@@ -339,7 +310,7 @@ def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, 
         lower_star: see above.
         vpacked, epacked: the vertex / edge keys are packed (from :func:`sort_keys`).
     Returns:
-        rank ``[k, N]`` (lower-star only; -1 for edge filtrations); death_edge and
+        rank ``[k, N]``; death_edge and
         death_vertex ``[k, N]`` (edge killing the class
         born at each vertex and that edge's later endpoint; -1 if essential);
         cycle_edge and cycle_vertex ``[k, E]`` (cycle-closing edges in edge-index
