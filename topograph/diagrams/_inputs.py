@@ -160,11 +160,17 @@ def _stack_equal(x: object, essential: EssentialMode, validate: bool, name: str)
         return None
     if not torch.is_floating_point(t0):
         return None
-    shp, dt, dev = t0.shape, t0.dtype, t0.device
-    for t in x:
-        if not isinstance(t, Tensor) or t.shape != shp or t.dtype != dt or t.device != dev:
-            return None
-    pts = torch.stack(list(x), 0)
+    dt, dev = t0.dtype, t0.device
+    # dtype by identity (torch dtypes are singletons; stack would promote a mixed list,
+    # which the general path rejects); other shapes, devices or non-tensors make
+    # torch.stack raise, and the general path words the error. Per-item attribute
+    # checks cost more than the stack itself for 1024 diagrams.
+    if any(getattr(t, "dtype", None) is not dt for t in x):
+        return None
+    try:
+        pts = torch.stack(list(x), 0)
+    except (TypeError, RuntimeError):
+        return None
     if essential == "keep":
         birth, death = pts[..., 0].reshape(-1), pts[..., 1].reshape(-1)
         if validate:
