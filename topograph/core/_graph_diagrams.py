@@ -54,11 +54,6 @@ def _group_argmax_torch(values: Tensor, batch: Tensor, num_groups: int) -> Tenso
                               reduce="amax")
 
 
-def _group_max_torch(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
-    """:func:`group_max` in torch ops only."""
-    return values.gather(0, _group_argmax_torch(values.detach(), batch, num_groups).clamp_min(0))
-
-
 def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: str,
                    edge_vals: Tensor | None = None, edge_source: Tensor | None = None,
                    validate: bool = True) -> tuple[Diagram, Diagram]:

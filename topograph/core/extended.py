@@ -18,7 +18,7 @@ from torch import Tensor
 from topograph.core._deprecation import renamed_kwargs
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Diagram
-from topograph.core.kernels import numba_pairing, resolve, triton_kernels
+from topograph.core.kernels import kernel_float, numba_pairing, resolve, triton_kernels
 from topograph.core.validation import check_finite, check_float, check_has_data, check_tensor
 
 KINDS = ("ordinary", "relative", "extended")
@@ -183,9 +183,7 @@ def extended_persistence(
 
 def _pair_numba(vals: Tensor, cx: GraphBatch) -> tuple[Tensor, ...]:
     """The numba kernel's five index arrays (``[k, N]`` x 3, ``[k, E]`` x 2) as CPU tensors."""
-    vt = vals.detach().T.contiguous().cpu()
-    if vt.dtype not in (torch.float32, torch.float64):
-        vt = vt.float()  # exact, order-preserving for float16 / bfloat16
+    vt = kernel_float(vals.detach().T.contiguous().cpu())
     ei = cx.edge_index.cpu()
     keys, packed = numba_pairing().sort_keys(vt.numpy())
     out = _kernel()(ei[0].contiguous().numpy(), ei[1].contiguous().numpy(), keys, packed)

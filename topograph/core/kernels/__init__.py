@@ -29,6 +29,7 @@ from pathlib import Path
 from types import ModuleType
 
 import torch
+from torch import Tensor
 
 BACKENDS = ("auto", "numba", "triton")
 
@@ -95,6 +96,12 @@ def triton_kernels(name: str) -> ModuleType:
     dotted module path of a feature (``"topograph.ect._triton"``)."""
     require_triton()
     return importlib.import_module(name if "." in name else f"topograph.core.kernels.triton_{name}")
+
+
+def kernel_float(t: Tensor) -> Tensor:
+    """``t`` in a dtype every kernel takes: float16 / bfloat16 widened to float32 (exact
+    and order-preserving, so a pairing is that of the original values)."""
+    return t if t.dtype in (torch.float32, torch.float64) else t.float()
 
 
 def numba_pairing() -> ModuleType:

@@ -26,6 +26,8 @@ import triton
 import triton.language as tl
 from torch import Tensor
 
+from topograph.core.kernels import kernel_float
+
 
 @triton.jit
 def _prim_kernel(data_ptr, best_ptr, src_ptr, out_ptr, far_ptr, n, d,
@@ -93,9 +95,7 @@ def prim(data: Tensor, from_points: bool) -> tuple[Tensor, Tensor]:
         return out, far
     if from_points:
         data = data - data.mean(dim=1, keepdim=True)
-    data = data.contiguous()
-    if data.dtype not in (torch.float32, torch.float64):
-        data = data.float()  # exact and order-preserving for float16 / bfloat16
+    data = kernel_float(data.contiguous())
     best = torch.full((B, n), float("inf"), dtype=data.dtype, device=data.device)
     src = torch.zeros((B, n), dtype=torch.long, device=data.device)
     d = data.shape[2]

@@ -194,12 +194,16 @@ def _row_keys(x, rows, out, packed):
             out[f, c] = _float_key(x[row, f], packed)
 
 
+def _key_dtype(x: np.ndarray) -> tuple[np.ndarray, bool]:
+    """``x`` as float32 (packed keys) or float64, and whether the keys are packed."""
+    packed = x.dtype == np.float32
+    return (x if packed else x.astype(np.float64, copy=False)), packed
+
+
 def row_sort_keys(x: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, bool]:
     """:func:`sort_keys` of ``x[rows].T`` for float ``x [M, k]`` and ``rows [E]``:
     ``[k, E]`` keys without the ``[E, k]`` gather and transposed copy."""
-    packed = x.dtype == np.float32
-    if not packed:
-        x = x.astype(np.float64, copy=False)
+    x, packed = _key_dtype(x)
     out = np.empty((x.shape[1], rows.shape[0]), dtype=np.uint64)
     if out.size:
         _row_keys(x, rows, out, packed)
@@ -212,17 +216,12 @@ def sort_keys(x: np.ndarray) -> tuple[np.ndarray, bool]:
 
     ``-0.0`` and ``0.0`` get the same key and NaN sorts last, as in ``np.argsort``.
     """
-    packed = x.dtype == np.float32
-    x2 = np.ascontiguousarray(x.reshape(1, -1) if x.ndim == 1 else x.reshape(x.shape[0], -1))
-    if not packed:
-        x2 = x2.astype(np.float64, copy=False)
+    x2, packed = _key_dtype(
+        np.ascontiguousarray(x.reshape(1, -1) if x.ndim == 1 else x.reshape(x.shape[0], -1)))
     out = np.empty(x2.shape, dtype=np.uint64)
     if x2.size:
         _float_keys(x2, out, packed)
     return out.reshape(x.shape), packed
-
-
-edge_sort_keys = sort_keys  # the name the edge-filtration path used first
 
 
 @njit(cache=True)
@@ -330,10 +329,3 @@ def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, 
                              rank[f], death_edge[f], death_vertex[f], cycle_edge[f],
                              cycle_vertex[f])
     return rank, death_edge, death_vertex, cycle_edge, cycle_vertex, count
-
-
-def lower_star_pairs_kernel(u, v, values):
-    """:func:`graph_pairs_kernel` for lower-star filtrations of float ``values [k, N]``."""
-    keys, packed = sort_keys(values)
-    empty = np.empty((values.shape[0], 0), dtype=np.uint64)
-    return graph_pairs_kernel(u, v, keys, empty, True, packed, False)

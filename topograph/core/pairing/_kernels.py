@@ -20,9 +20,7 @@ import topograph.core._numba_config  # noqa: F401  (threading layer before any p
 from topograph.core.pairing._graph_inputs import edge_columns_kernel, group_argmax  # noqa: F401
 from topograph.core.pairing._graph_kernels import (  # noqa: E402,F401
     _find,
-    edge_sort_keys,
     graph_pairs_kernel,
-    lower_star_pairs_kernel,
     row_sort_keys,
     sort_keys,
 )

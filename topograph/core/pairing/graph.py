@@ -29,7 +29,7 @@ import torch
 from torch import Tensor
 
 from topograph.core._deprecation import keyword_only
-from topograph.core.kernels import numba_pairing, resolve, triton_kernels
+from topograph.core.kernels import kernel_float, numba_pairing, resolve, triton_kernels
 
 
 @dataclass
@@ -114,11 +114,8 @@ def _pair_triton(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
 
 
 def _as_kernel_rows(x: Tensor) -> np.ndarray:
-    """``[n, k]`` -> contiguous ``[k, n]`` float32/64 numpy (half types widened exactly)."""
-    xt = x.T.contiguous()
-    if xt.dtype not in (torch.float32, torch.float64):
-        xt = xt.float()  # exact, order-preserving for float16 / bfloat16
-    return xt.numpy()
+    """``[n, k]`` -> contiguous ``[k, n]`` float32/64 numpy."""
+    return kernel_float(x.T.contiguous()).numpy()
 
 
 def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
@@ -133,10 +130,8 @@ def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
         if edge_rows is None:
             ekeys, epacked = kernels.sort_keys(_as_kernel_rows(edge_values))
         else:  # gather the caller's rows while building the keys
-            ev = edge_values
-            if ev.dtype not in (torch.float32, torch.float64):
-                ev = ev.float()  # exact, order-preserving for float16 / bfloat16
-            ekeys, epacked = kernels.row_sort_keys(ev.contiguous().numpy(), edge_rows.numpy())
+            ekeys, epacked = kernels.row_sort_keys(
+                kernel_float(edge_values).contiguous().numpy(), edge_rows.numpy())
     u = edge_index[0].contiguous().numpy()
     v = edge_index[1].contiguous().numpy()
     _, death_edge, death_vertex, cyc, cycv, count = kernels.graph_pairs_kernel(

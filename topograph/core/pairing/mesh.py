@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from topograph.core.kernels import resolve, triton_kernels
+from topograph.core.kernels import kernel_float, resolve, triton_kernels
 
 
 @dataclass
@@ -129,9 +129,7 @@ def pair_complexes(values: Tensor, edges: Tensor, faces: Tensor, batch: Tensor,
     """
     if resolve(backend, values.device) == "triton":
         with torch.no_grad():
-            vt = values.detach().T.contiguous()
-            if vt.dtype not in (torch.float32, torch.float64):
-                vt = vt.float()  # exact, order-preserving for float16 / bfloat16
+            vt = kernel_float(values.detach().T.contiguous())
             out = triton_kernels("mesh").pair_mesh(vt, edges[0].contiguous(), edges[1].contiguous(),
                                                    faces.contiguous(), batch.contiguous(), num_samples)
         return MeshPairing(*out)

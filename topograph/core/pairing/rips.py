@@ -23,14 +23,8 @@ from torch import Tensor
 
 from topograph.core._deprecation import keyword_only
 from topograph.core.filtration import centred, pairwise_distances
-from topograph.core.kernels import numba_pairing, resolve, triton_kernels
+from topograph.core.kernels import kernel_float, numba_pairing, resolve, triton_kernels
 from topograph.core.validation import check_float, check_has_data
-
-
-def _kernel_dtype(t: Tensor) -> Tensor:
-    """float16 / bfloat16 are upcast to float32 for the numba kernels (an exact,
-    order-preserving conversion, so the pairing is that of the original values)."""
-    return t if t.dtype in (torch.float32, torch.float64) else t.float()
 
 
 @keyword_only(1, ("backend",))
@@ -48,7 +42,7 @@ def rips_pairs(dist: Tensor, *, backend: str = "auto") -> Tensor:
     kind = resolve(backend, d.device, extra=("torch",))
     with torch.no_grad():
         if kind == "numba":  # CPU kernel; other devices: one round trip
-            host = np.ascontiguousarray(_kernel_dtype(d).cpu().numpy())
+            host = np.ascontiguousarray(kernel_float(d).cpu().numpy())
             out = torch.from_numpy(numba_pairing().prim_kernel(host)[0]).to(d.device)
         elif kind == "triton":
             out = triton_kernels("rips").prim(d, from_points=False)[0]
@@ -81,7 +75,7 @@ def prim_operand(points: Tensor) -> tuple[np.ndarray, int]:
     accurate wherever the cloud lies) from one BLAS product, followed by the centred
     points (``[B, n, n + d]``: Prim recomputes the entries that cancel, so every
     squared distance is accurate to its own rounding); and the ``prim_sample`` kind."""
-    pts = _kernel_dtype(points.detach() if points.requires_grad else points)
+    pts = kernel_float(points.detach() if points.requires_grad else points)
     n = pts.shape[-2]
     gram_bytes = (pts.shape[0] if pts.dim() == 3 else 1) * n * (n + pts.shape[-1]) * pts.element_size()
     if pts.shape[-1] <= POINTS_MAX_DIM or gram_bytes > GRAM_MAX_BYTES:
