@@ -44,3 +44,17 @@ def assert_same_multiset(ours: list, ref: list, tol: float = 1e-6) -> None:
     for (b1, d1), (b2, d2) in zip(ours, ref):
         assert abs(b1 - b2) <= tol, (ours, ref)
         assert (d1 == d2) or abs(d1 - d2) <= tol, (ours, ref)
+
+
+def tied_graph_batch(n: int, g: int, gen, k: int = 4):
+    """``g`` random graphs of ``n`` vertices (``3n`` edge columns each, self-loops and
+    repeats included) with integer vertex values in ``[0, 5)``: many ties, drawn from
+    the torch generator ``gen``. Returns ``(edge_index [2, 3ng], batch [ng], values
+    [ng, k] float64)`` on the CPU."""
+    import torch
+
+    ei = torch.randint(0, n, (2, 3 * n * g), generator=gen)
+    ei = ei % n + (torch.arange(ei.shape[1]) % g) * n  # edges inside each of g graphs
+    batch = torch.arange(g).repeat_interleave(n)
+    vals = torch.randint(0, 5, (n * g, k), generator=gen).double()
+    return ei, batch, vals

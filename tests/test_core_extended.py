@@ -6,7 +6,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from references import as_sorted_pairs, assert_same_multiset
+from references import as_sorted_pairs, assert_same_multiset, tied_graph_batch
 from topograph.core.extended import extended_persistence
 
 KINDS = [("ordinary", 0), ("relative", 1), ("extended", 0), ("extended", 1)]
@@ -153,12 +153,8 @@ def test_kind_errors():
 def test_triton_on_the_gpu_equals_numba():
     """The compiled Triton kernel (no interpreter) gives the numba kernel's pairs."""
     pytest.importorskip("triton", reason="Triton is not installed (pip install triton, Linux only)")
-    gen = torch.Generator().manual_seed(0)
-    n, g = 30, 7
-    ei = torch.randint(0, n, (2, 3 * n * g), generator=gen)
-    ei = ei % n + (torch.arange(ei.shape[1]) % g) * n  # edges inside each of g graphs
-    batch = torch.arange(g).repeat_interleave(n)
-    vals = torch.randint(0, 5, (n * g, 4), generator=gen).double()  # ties
+    g = 7
+    ei, batch, vals = tied_graph_batch(30, g, torch.Generator().manual_seed(0))
     a = extended_persistence(vals.cuda(), ei.cuda(), batch.cuda(), num_samples=g + 1, backend="triton")
     b = extended_persistence(vals, ei, batch, num_samples=g + 1, backend="numba")
     for name in ("ordinary0", "relative1", "extended0", "extended1"):

@@ -36,12 +36,11 @@ def test_triton_kernels_on_the_gpu():
     from topograph import lower_star_persistence, rips_persistence
     from topograph.ect import ect
 
+    from references import tied_graph_batch
+
     gen = torch.Generator().manual_seed(0)
     n, g = 40, 6
-    ei = torch.randint(0, n, (2, 3 * n * g), generator=gen)
-    ei = ei % n + (torch.arange(ei.shape[1]) % g) * n  # edges inside each of g graphs
-    batch = torch.arange(g).repeat_interleave(n)
-    vals = torch.randint(0, 5, (n * g, 4), generator=gen).double()  # ties
+    ei, batch, vals = tied_graph_batch(n, g, gen)
     a = lower_star_persistence(vals.cuda(), ei.cuda(), batch.cuda(), num_samples=g, backend="triton")
     b = lower_star_persistence(vals, ei, batch, num_samples=g, backend="numba")
     for dim in (0, 1):
