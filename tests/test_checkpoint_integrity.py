@@ -239,7 +239,7 @@ def test_wrong_kind_and_togl_config(tmp_path):
     with pytest.raises(CheckpointError, match=r"k\.pt is a 'topoae' checkpoint, expected 'togl'"):
         load_model(path)
     path = tmp_path / "g.pt"
-    model = _togl_file(path)
+    _togl_file(path)
     obj = torch.load(path, weights_only=True)
     obj["config"]["hidden"] = -3
     obj["checksum"] = content_checksum(obj)

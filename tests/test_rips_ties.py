@@ -5,7 +5,6 @@ product gives identical points tiny, non-symmetric distances, hooking then forme
 cycles longer than two and wrote past its edge buffer (``IndexError``). It now
 symmetrises its input and orders edges strictly by (distance, min index, max index).
 """
-import numpy as np
 import pytest
 import torch
 from hypothesis import given
