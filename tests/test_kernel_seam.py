@@ -52,3 +52,17 @@ def test_numba_threading_is_set_at_first_use_not_at_import():
     env = {k: v for k, v in __import__("os").environ.items() if k != "NUMBA_THREADING_LAYER"}
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
+
+
+def test_numba_ready_checks_a_cache_once_per_tag(monkeypatch):
+    """Kernels that compile in another file's kernels get the cache check at first
+    use, once per process and tag (not at import, not on every call)."""
+    from topograph.core import kernels
+
+    calls = []
+    monkeypatch.setattr(kernels, "refresh_numba_cache", lambda *a: calls.append(a[2]))
+    monkeypatch.setattr(kernels, "_NUMBA_READY", set())
+    for _ in range(3):
+        kernels.numba_ready((), kernels, "tag-a")
+    kernels.numba_ready((), kernels, "tag-b")
+    assert calls == ["tag-a", "tag-b"]

@@ -190,20 +190,14 @@ def _pair_numba(vals: Tensor, cx: GraphBatch) -> tuple[Tensor, ...]:
     return tuple(torch.from_numpy(a) for a in out[1:])
 
 
-_READY = [False]
-
-
 def _kernel():
-    """The numba kernel, after the seam set numba's threading layer and, once per
-    process, flushed its disk cache if the kernel it compiles in (``_find`` of
-    ``pairing/_graph_kernels.py``) changed (numba keys its cache on one file)."""
+    """The numba kernel, after the seam's first-use set-up (threading layer; its disk
+    cache flushed once if the kernels it compiles in from ``pairing/_graph_kernels.py``
+    changed: numba keys its cache on one file)."""
     from topograph.core import kernels as seam
     from topograph.core.pairing import _extended_kernels as k
     from topograph.core.pairing import _graph_kernels
 
-    seam.configure_numba()
-    if not _READY[0]:
-        seam.refresh_numba_cache((k.extended_pairs_kernel, k._extended_one), _graph_kernels,
-                                 "topograph_extended")
-        _READY[0] = True
+    seam.numba_ready((k.extended_pairs_kernel, k._extended_one), _graph_kernels,
+                     "topograph_extended")
     return k.extended_pairs_kernel

@@ -373,6 +373,8 @@ def bottleneck_matching(A, na, Bp, nb, q):
     return out
 
 
-# numba keys a cache entry on the defining file alone: the Wasserstein kernel compiles
-# in the solver of _lsap.py, so its cache is dropped when that file changes.
-_seam.refresh_numba_cache((wasserstein_matching, _wasserstein_one), _lsap, "topograph_wasserstein")
+def ready() -> None:
+    """Before the first kernel call: numba's threading layer, and (numba keys a cache
+    entry on the defining file alone, and the Wasserstein kernel compiles in the
+    solver of ``_lsap.py``) its cache dropped once if that file changed."""
+    _seam.numba_ready((wasserstein_matching, _wasserstein_one), _lsap, "topograph_wasserstein")

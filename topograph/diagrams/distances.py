@@ -22,7 +22,6 @@ import math
 import torch
 from torch import Tensor
 
-from topograph.core._numba_config import configure_threading
 from topograph.diagrams._inputs import (
     DiagramLike,
     EssentialMode,
@@ -31,7 +30,7 @@ from topograph.diagrams._inputs import (
     pair_up,
     to_padded,
 )
-from topograph.diagrams._matching import bottleneck_matching, wasserstein_matching
+from topograph.diagrams._matching import bottleneck_matching, ready, wasserstein_matching
 
 _MODES = ("match", "drop", "as_is")
 
@@ -75,7 +74,7 @@ def _at_least_one_row(p: Padded) -> Padded:
 
 
 def _host(p: Padded) -> tuple:
-    configure_threading()  # numba's workqueue layer before the first parallel kernel
+    ready()  # numba's threading layer and kernel cache before the first kernel call
     pts = p.points.detach().to("cpu", torch.float64).contiguous().numpy()
     n = p.mask.sum(1).to("cpu").numpy()
     return pts, n

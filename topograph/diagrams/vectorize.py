@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from topograph.core._numba_config import configure_threading
+from topograph.core.kernels import configure_numba
 from topograph.diagrams._inputs import (
     DiagramLike,
     EssentialMode,
@@ -184,7 +184,7 @@ def persistence_landscape(
     lo, hi = auto_range(pad.points, pad.mask) if auto else _check_range(sample_range, 2, "sample_range")
     xs = landscape_grid(lo, hi, R, auto, keep_endpoints, pad.points)
     # Which point gives each value: computed without gradient (numba), then gathered.
-    configure_threading()
+    configure_numba()
     grad = torch.is_grad_enabled() and pad.points.requires_grad
     want_idx = grad or pad.points.dtype != torch.float64
     val, idx = landscape_values(pad.points.detach().cpu().double().contiguous().numpy(),

@@ -155,13 +155,13 @@ def _run_parallel(ax, kx, az, kz, x, z, fixed_x, fixed_z, tiny, huge, packed, ne
     return loss, parts, gx, gz, ok.all()
 
 
+_CORE_USERS = (_run_serial, _problem, _run_parallel)  # they compile the core's prim_sample in
+
+
 def _flush_if_core_changed() -> bool:
-    """Drop this module's cached kernels when the core's Prim changed (they compile
-    ``prim_sample`` into themselves; see :func:`topograph.core.kernels.refresh_numba_cache`)."""
-    return _seam.refresh_numba_cache((_run_serial, _problem, _run_parallel), _kernels, "topograph_fused")
-
-
-_flush_if_core_changed()
+    """Drop this module's cached kernels when the core's Prim changed (see
+    :func:`topograph.core.kernels.refresh_numba_cache`)."""
+    return _seam.refresh_numba_cache(_CORE_USERS, _kernels, "topograph_fused")
 
 _LIMITS = {np.dtype(t): (float(np.finfo(t).tiny), float(np.finfo(t).max)) for t in (np.float32, np.float64)}
 
@@ -176,6 +176,7 @@ def signature_kernel(x: np.ndarray, z: np.ndarray, ax: np.ndarray, kx: int, az: 
     (``[1, 1, 1]`` zeros unless ``need_gx``) and ``gz``, all in the inputs' dtype,
     and whether all is finite.
     """
+    _seam.numba_ready(_CORE_USERS, _kernels, "topograph_fused")  # once: the cache check
     B, n = z.shape[0], z.shape[1]
     tiny, huge = _LIMITS[x.dtype]
     run = _run_parallel if _seam.use_parallel(B, n * n) else _run_serial

@@ -16,7 +16,10 @@ This module is the one place that decides between them:
   :mod:`topograph.core._numba_config`).
 * :func:`use_parallel` is the serial / parallel decision of the numba drivers.
 * :func:`refresh_numba_cache` keeps the on-disk cache of kernels that compile in
-  another file's kernels (numba keys a cache entry on the defining file only).
+  another file's kernels (numba keys a cache entry on the defining file only);
+  :func:`numba_ready` runs it once per process at such kernels' first use, after
+  the threading layer.
+* :func:`kernel_float` widens half-precision inputs to a dtype every kernel takes.
 * :func:`triton_kernels` imports a Triton kernel module, with a clear message when
   Triton is missing (``pip install triton``, Linux) or cannot run (CPU tensors need
   ``TRITON_INTERPRET=1``, the interpreter used by the tests).
@@ -115,6 +118,19 @@ def configure_numba() -> None:
     from topograph.core import _numba_config
 
     _numba_config.configure_threading()
+
+
+_NUMBA_READY: set[str] = set()
+
+
+def numba_ready(kernels: tuple, depends_on: ModuleType, tag: str) -> None:
+    """Call before the first use of numba ``kernels`` that compile in the kernels of
+    another file (``depends_on``): sets numba's threading layer and, once per process
+    and ``tag``, runs :func:`refresh_numba_cache`. Nothing happens at import."""
+    configure_numba()
+    if tag not in _NUMBA_READY:
+        refresh_numba_cache(kernels, depends_on, tag)
+        _NUMBA_READY.add(tag)
 
 
 def refresh_numba_cache(kernels: tuple, depends_on: ModuleType, tag: str) -> bool:

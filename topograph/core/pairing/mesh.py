@@ -69,22 +69,16 @@ def _compact(out: np.ndarray, counts: np.ndarray, off: np.ndarray) -> tuple[np.n
     return out[pos], sample
 
 
-_READY = [False]
-
-
 def _kernel():
-    """The numba kernel, after the seam set numba's threading layer and, once per
-    process, flushed its disk cache if the core kernels it compiles in (``_find``) changed."""
+    """The numba kernel, after the seam's first-use set-up (threading layer; its disk
+    cache flushed once if the core kernels it compiles in changed)."""
     from topograph.core import kernels as seam
-    from topograph.core.pairing import _graph_kernels, _mesh_kernels
+    from topograph.core.pairing import _graph_kernels
+    from topograph.core.pairing import _mesh_kernels as k
 
-    seam.configure_numba()
-    if not _READY[0]:
-        k = _mesh_kernels
-        seam.refresh_numba_cache((k.mesh_pairs_kernel, k._solve, k._dual, k._reduce), _graph_kernels,
-                                 "topograph_mesh")
-        _READY[0] = True
-    return _mesh_kernels.mesh_pairs_kernel
+    seam.numba_ready((k.mesh_pairs_kernel, k._solve, k._dual, k._reduce), _graph_kernels,
+                     "topograph_mesh")
+    return k.mesh_pairs_kernel
 
 
 _PREPARED: list = []  # a few recent complexes: (weak references, versions, arrays)
