@@ -1,5 +1,6 @@
 """The numba helpers of the graph pairing against plain numpy / torch references:
-order-preserving sort keys, the edge-column map, the fused input checks, group maxima."""
+order-preserving sort keys, the fused input pass (canonical edges, column map,
+checks, keys, per-graph maxima), group maxima."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +8,8 @@ import pytest
 import torch
 
 from topograph.core._graph_diagrams import _group_argmax_torch, group_argmax, group_max
-from topograph.core.complex import GraphBatch
+from topograph.core.complex import GraphBatch, canonical_edges
+from topograph.core.graph_persistence import edge_columns
 from topograph.core.kernels import numba_pairing
 
 
@@ -28,40 +30,53 @@ def test_radix_order_matches_stable_argsort(dtype):
         np.testing.assert_array_equal(rank[f][order], np.arange(500))
 
 
-def test_edge_columns_and_checks_match_torch():
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_edge_inputs_match_torch(dtype):
+    """The fused input pass against canonical_edges, the torch column map, sort_keys,
+    the torch group arg-max and the two checks; hubs, repeats and self-loops."""
     k = numba_pairing()
     rng = np.random.default_rng(1)
-    n = 40
-    ei = torch.from_numpy(rng.integers(0, n, size=(2, 300)))
-    cx = GraphBatch.from_edge_index(ei, n)
+    n, m = 40, 300
+    ei = torch.from_numpy(rng.integers(0, n, size=(2, m)))
+    ei[0, :60] = 3  # a hub: one long row of the canonical edges
+    ei[:, 250:260] = ei[:, 10:20].flip(0)  # both directions
+    ei[:, 260:265] = 7  # self-loops
+    batch = torch.from_numpy(np.repeat(np.arange(4), 10))
+    ei = ei[:, (batch[ei[0]] == batch[ei[1]]) | (ei[0] == 3)]  # hub's edges cross graphs: fine here
     a, b = ei[0].numpy(), ei[1].numpy()
-    u, v = cx.edge_index[0].numpy(), cx.edge_index[1].numpy()
-    vals = rng.random((n, 2))
+    cx = GraphBatch(batch, canonical_edges(ei, n), 4)
+    vals = rng.random((n, 2)).astype(dtype)
+    u, v = cx.edge_index
 
-    def run(ev, dup=True, valid=True):
-        return k.edge_columns_kernel(a, b, u, v, n, ev, vals, dup, valid)
+    def run(ev, dup=True, valid=True, keys=True, mx=True):
+        return k.edge_inputs_kernel(a, b, n, batch.numpy(), 4, ev, ev, vals, dup, valid, keys,
+                                    mx, dtype == np.float32)
 
-    canon, source, bad_col, bad_edge = run(np.zeros((300, 2)), False, False)
-    assert bad_col == bad_edge == -1
-    key = torch.minimum(ei[0], ei[1]) * n + torch.maximum(ei[0], ei[1])
-    ckey = cx.edge_index[0] * n + cx.edge_index[1]
-    loop = ei[0] == ei[1]
-    assert (canon[loop.numpy()] == -1).all()
-    np.testing.assert_array_equal(ckey[canon[~loop.numpy()]].numpy(), key[~loop].numpy())
-    for c in range(ckey.numel()):  # the first column of each canonical edge
-        assert source[c] == int(((key == ckey[c]) & ~loop).nonzero()[0, 0])
-    good = np.maximum(vals[u], vals[v]) + 0.5  # valid, one value per canonical edge
-    ev = good[np.maximum(canon, 0)]  # consistent: every column its edge's value
-    assert run(ev)[2:] == (-1, -1)
-    j = int(np.nonzero((canon >= 0) & (np.arange(300) != source[np.maximum(canon, 0)]))[0][3])
+    good = (np.maximum(vals[u], vals[v]) + rng.random((u.numel(), 2)) * 0.5).astype(dtype)
+    canon_t, source_t = edge_columns(ei, cx)
+    ev = good[np.maximum(canon_t.numpy(), 0)]  # consistent: every column its edge's value
+    cu, cv, canon, source, keys, argmax, bad_col, bad_edge = run(ev)
+    assert not bad_col and not bad_edge
+    np.testing.assert_array_equal(np.stack([cu, cv]), cx.edge_index.numpy())
+    np.testing.assert_array_equal(canon, canon_t.numpy())
+    np.testing.assert_array_equal(source, source_t.numpy())
+    np.testing.assert_array_equal(keys, k.sort_keys(np.ascontiguousarray(ev[source].T))[0])
+    ref = _group_argmax_torch(torch.from_numpy(ev[source]), cx.edge_batch, 4)
+    np.testing.assert_array_equal(argmax, source[ref.numpy()])
+    assert run(ev, keys=False, mx=False)[4].shape == (2, 0)
+    assert run(ev, keys=False, mx=False)[5].shape == (0, 2)
+    j = int(np.nonzero((canon >= 0) & (np.arange(len(a)) != source[np.maximum(canon, 0)]))[0][3])
     ev_dup = ev.copy()
-    ev_dup[j, 1] += 1.0
-    assert run(ev_dup)[2:] == (j, -1)
-    assert run(ev_dup, dup=False)[2:] == (-1, -1)
+    ev_dup[j, 1] += 1
+    assert run(ev_dup)[6:] == (True, False)
+    assert run(ev_dup, dup=False)[6:] == (False, False)
     ev_bad = ev.copy()
-    ev_bad[canon == 7, 0] = -1.0  # every column of canonical edge 7, still consistent
-    assert run(ev_bad)[2:] == (-1, 7)
-    assert run(ev_bad, valid=False)[2:] == (-1, -1)
+    ev_bad[canon == 7, 0] = -1  # every column of canonical edge 7, still consistent
+    assert run(ev_bad)[6:] == (False, True)
+    assert run(ev_bad, valid=False)[6:] == (False, False)
+    none = k.edge_inputs_kernel(a[:0], b[:0], n, batch.numpy(), 4, ev[:0], ev[:0], vals, True,
+                                True, True, True, dtype == np.float32)
+    assert none[0].shape == (0,) and none[4].shape == (2, 0) and (none[5] == -1).all()
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])

@@ -10,19 +10,16 @@ into :class:`~topograph.core.diagram.Diagram` objects by gathering values:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import torch
 from torch import Tensor
 
 from topograph.core.complex import GraphBatch
 from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential_births
 from topograph.core.kernels import numba_pairing
-from topograph.core.pairing.graph import pair_graphs
-
-
-def _take(x: Tensor, index: Tensor) -> Tensor:
-    """``x[index]`` for a 1-D ``x`` and an index of any shape (``index_select``: the
-    CPU's advanced indexing is several times slower)."""
-    return x.index_select(0, index.reshape(-1)).view(index.shape)
+from topograph.core.pairing.graph import _take, pair_edge_rows, pair_graphs
 
 
 def group_argmax(values: Tensor, batch: Tensor, num_groups: int) -> Tensor:
@@ -54,55 +51,73 @@ def _group_argmax_torch(values: Tensor, batch: Tensor, num_groups: int) -> Tenso
                               reduce="amax")
 
 
+@dataclass
+class EdgeInputs:
+    """The caller's edge values as the edge-filtration pairing reads them.
+
+    Attributes:
+        values: ``[E_in, k]`` edge values, one row per input column.
+        source: ``[E]`` the row every canonical edge reads (its first column).
+        keys: ``[k, E]`` sort keys of those rows (CPU fast path), or ``None``.
+        argmax: ``[B, k]`` row of every graph's largest edge value (-1: no edges),
+            or ``None`` (computed here when ``essential_death="max"`` needs it).
+    """
+
+    values: Tensor
+    source: Tensor
+    keys: np.ndarray | None = None
+    argmax: Tensor | None = None
+
+
 def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: str,
-                   edge_vals: Tensor | None = None, edge_source: Tensor | None = None,
+                   edges: EdgeInputs | None = None,
                    validate: bool = True) -> tuple[Diagram, Diagram]:
     """Dimension 0 and 1 diagrams of ``vals [N, k]`` on the canonical complex ``cx``.
 
-    ``edge_vals [E_in, k]`` (the caller's edge values, one row per input column) gives
-    an edge filtration; ``edge_source [E]`` is the row each canonical edge of ``cx``
-    reads (stored as the death / birth index of the edge rows). Values are gathered
-    straight from ``edge_vals``, so no ``[E, k]`` copy sits in the autograd graph.
-    ``None``: lower-star. ``validate``: a float ``essential`` cap may not precede an
-    essential birth.
+    ``edges`` gives an edge filtration (``None``: lower-star); its rows are stored as
+    the death / birth index of the edge rows. Values are gathered straight from
+    ``edges.values``, so no ``[E, k]`` copy sits in the autograd graph.
+    ``validate``: a float ``essential`` cap may not precede an essential birth.
     """
     n, k = vals.shape
     edge_batch = cx.edge_batch  # [E], computed once
-    pairing = pair_graphs(vals, cx.edge_index, edge_batch, n, backend=backend,
-                          num_samples=cx.num_samples, edge_values=edge_vals,
-                          edge_rows=edge_source)
-    ess0 = pairing.death_edge < 0
     birth_vertex = torch.arange(n, device=vals.device)[:, None].expand(n, k)
     need_max = essential == "max"
-    if edge_vals is None:
+    gmax = group_max(vals, cx.batch, cx.num_samples) if need_max else None
+    if edges is None:
+        pairing = pair_graphs(vals, cx.edge_index, edge_batch, n, backend=backend,
+                              num_samples=cx.num_samples)
+        ess0 = pairing.death_edge < 0
         # lower-star: the death value of a vertex's class is the value of the later
         # vertex of its killing edge; a cycle is born at its edge's later vertex.
         death_index = pairing.death_vertex
         death0 = vals.gather(0, death_index.clamp_min(0))
         birth1_index = pairing.cycle_vertex
         birth1 = vals.gather(0, birth1_index)
-        gmax = group_max(vals, cx.batch, cx.num_samples) if need_max else None
+        cycle_batch = pairing.cycle_batch
     else:
-        num_edges = cx.edge_index.shape[1]
-        birth1_index = _take(edge_source, pairing.cycle_edges)
-        gmax = group_max(vals, cx.batch, cx.num_samples) if need_max else None
-        if num_edges:
-            de = _take(edge_source, pairing.death_edge.clamp_min(0))
-            death_index = torch.where(ess0, -1, de)
-            # one gather for every value read from the edges: a single scatter (and
-            # no [E_in, k] accumulations) in the backward
-            rows = [de, birth1_index]
-            if need_max:  # the largest value of the graph is an edge's unless it has none
-                ecan = edge_vals.detach().index_select(0, edge_source)
-                arg = group_argmax(ecan, edge_batch, cx.num_samples)  # -1: no edges
-                rows.append(_take(edge_source, arg.clamp_min(0)))
-            got = edge_vals.gather(0, torch.cat(rows)).split([r.shape[0] for r in rows])
+        ev, source = edges.values, edges.source
+        pairing = pair_edge_rows(vals, cx.edge_index, edge_batch, ev, source, backend=backend,
+                                 num_samples=cx.num_samples, keys=edges.keys)
+        death_index, birth1_index = pairing.death_row, pairing.cycle_row
+        ess0 = death_index < 0
+        cycle_batch = pairing.cycle_batch
+        # one gather for every value read from the edges: a single scatter (and
+        # no [E_in, k] accumulations) in the backward
+        rows = [death_index.clamp_min(0), birth1_index]
+        if need_max and source.numel():  # the graph's largest value is an edge's unless it has none
+            arg = edges.argmax
+            if arg is None:
+                arg = _take(source, group_argmax(ev.detach().index_select(0, source), edge_batch,
+                                                 cx.num_samples))  # -1 stays -1 below
+            rows.append(arg.clamp_min(0))
+        if ev.shape[0]:
+            got = ev.gather(0, torch.cat(rows)).split([r.shape[0] for r in rows])
             death0, birth1 = got[0], got[1]
-            if need_max:
+            if len(got) > 2:
                 gmax = torch.where(arg >= 0, torch.maximum(gmax, got[2]), gmax)
-        else:
-            death0, death_index = vals, pairing.death_edge
-            birth1 = edge_vals.gather(0, birth1_index)
+        else:  # no edges: every class is essential
+            death0, birth1 = vals, ev.new_zeros(0, k)
     # index_select, not gmax[...]: the backward of advanced indexing (index_put with
     # accumulate) sums in a thread-dependent order on the CPU; index_add does not
     death0 = apply_essential(death0, ess0, essential,
@@ -111,12 +126,11 @@ def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: 
         check_essential_births(essential, vals, ess0)
     dim0 = Diagram(0, vals, death0, ess0, cx.batch, birth_vertex, death_index,
                    cx.num_samples, essential)
-    ce = pairing.cycle_edges  # [C, k]
-    ess1 = torch.ones_like(ce, dtype=torch.bool)
+    ess1 = torch.ones_like(birth1_index, dtype=torch.bool)
     if validate:
         check_essential_births(essential, birth1, ess1)
     death1 = apply_essential(birth1, ess1, essential,
-                             gmax.index_select(0, pairing.cycle_batch) if need_max else None)
-    dim1 = Diagram(1, birth1, death1, ess1, pairing.cycle_batch, birth1_index,
-                   torch.full_like(ce, -1), cx.num_samples, essential)
+                             gmax.index_select(0, cycle_batch) if need_max else None)
+    dim1 = Diagram(1, birth1, death1, ess1, cycle_batch, birth1_index,
+                   torch.full_like(birth1_index, -1), cx.num_samples, essential)
     return dim0, dim1

@@ -9,14 +9,17 @@ alone (Immonen, Souza & Garg, NeurIPS 2023).
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from topograph.core._deprecation import renamed_kwargs
-from topograph.core._graph_diagrams import graph_diagrams
+from topograph.core._graph_diagrams import EdgeInputs, graph_diagrams
 from topograph.core.complex import GraphBatch
+from topograph.core.complex_checks import check_complex
 from topograph.core.diagram import Essential, check_essential
-from topograph.core.kernels import numba_pairing
+from topograph.core.kernels import numba_pairing, numba_ready, resolve
+from topograph.core.pairing import _graph_kernels
 from topograph.core.persistence import GraphPersistence
 from topograph.core.validation import (
     check_float,
@@ -59,27 +62,49 @@ def edge_columns(edge_index: Tensor, cx: GraphBatch) -> tuple[Tensor, Tensor]:
     return canon, source
 
 
-def _columns_and_checks(edge_index: Tensor, cx: GraphBatch, vals: Tensor, ev: Tensor,
-                        check_dup: bool, check_valid: bool) -> Tensor:
-    """``source [E]`` (the caller's first column of every canonical edge), after the
-    checks: equal values on all columns of an edge, and edge values >= endpoint
-    values. CPU float tensors: one numba pass; else torch ops."""
+def _edge_inputs(edge_index: Tensor, cx: GraphBatch | None, batch: Tensor | None,
+                 num_samples: int | None, vals: Tensor, ev: Tensor, ev_sorted: Tensor,
+                 check_dup: bool, check_valid: bool, want_max: bool,
+                 backend: str) -> tuple[GraphBatch, EdgeInputs]:
+    """The canonical complex (``cx``, or built from ``edge_index``) and the caller's
+    edge values ``ev_sorted`` (differentiable: ``ev`` itself, or clamped) as the
+    pairing reads them, after the checks of ``ev`` (detached):
+    equal values on all columns of an edge, and edge values >= endpoint values.
+
+    CPU float tensors: one numba pass (canonical edges, column map, checks, sort
+    keys, per-graph maxima); else torch ops."""
+    n = vals.shape[0]
     if edge_index.device.type == "cpu" and _numba_ok(vals, ev):
+        if cx is None:
+            num_samples = check_complex(n, edge_index.device, edge_index=edge_index,
+                                        batch=batch, num_samples=num_samples)
+        kernels = numba_pairing()
+        numba_ready((kernels.edge_inputs_kernel,), _graph_kernels, "topograph_graph_inputs")
         ei = edge_index.long()
-        canon, source, bad_column, bad_edge = numba_pairing().edge_columns_kernel(
-            ei[0].contiguous().numpy(), ei[1].contiguous().numpy(),
-            cx.edge_index[0].contiguous().numpy(), cx.edge_index[1].contiguous().numpy(),
-            cx.num_nodes, ev.contiguous().numpy(), vals.contiguous().numpy(),
-            check_dup, check_valid)
+        gbatch = cx.batch if cx is not None else batch.long() if batch is not None \
+            else torch.zeros(n, dtype=torch.long)
+        cu, cv, canon, source, keys, argmax, bad_column, bad_edge = kernels.edge_inputs_kernel(
+            ei[0].contiguous().numpy(), ei[1].contiguous().numpy(), n,
+            gbatch.contiguous().numpy(), int(cx.num_samples if cx is not None else num_samples),
+            ev_sorted.detach().contiguous().numpy(), ev.contiguous().numpy(), vals.contiguous().numpy(),
+            check_dup, check_valid, resolve(backend, vals.device) == "numba", want_max,
+            ev_sorted.dtype == torch.float32)
+        if cx is None:
+            cx = GraphBatch(gbatch, torch.from_numpy(np.stack([cu, cv])), int(num_samples))
         canon, source = torch.from_numpy(canon), torch.from_numpy(source)
-        check_dup, check_valid = bad_column >= 0, bad_edge >= 0  # only to build the message
+        inputs = EdgeInputs(ev_sorted, source, keys if keys.shape[1] == source.numel() else None,
+                            torch.from_numpy(argmax) if want_max else None)
+        check_dup, check_valid = bool(bad_column), bool(bad_edge)  # only to word the error
     else:
+        if cx is None:
+            cx = GraphBatch.from_edge_index(edge_index, n, batch, num_samples=num_samples)
         canon, source = edge_columns(edge_index, cx)
+        inputs = EdgeInputs(ev_sorted, source)
     if check_dup and source.numel():
         _check_duplicates(ev, canon, source, edge_index)
     if check_valid:
         _check_valid(vals, ev, cx, source)
-    return source
+    return cx, inputs
 
 
 def _check_duplicates(ev: Tensor, canon: Tensor, source: Tensor, edge_index: Tensor) -> None:
@@ -201,13 +226,15 @@ def graph_persistence(
             raise ValueError(f"vertex_values has {n} rows but the complex has {cx.num_nodes} "
                              "vertices")
     else:
-        cx = GraphBatch.from_edge_index(edge_index, n, batch, num_samples=num_samples)
-    source = _columns_and_checks(edge_index, cx, vals.detach(), ev.detach(),
-                                 check_dup=validate and not prepared,
-                                 check_valid=validate and invalid_edges == "raise")
+        cx = None
+    ev_sorted = ev
     if invalid_edges == "clamp":  # in the caller's columns (a self-loop clamps to its vertex)
         a, b = edge_index.long()
-        ev = torch.maximum(ev, torch.maximum(vals.index_select(0, a), vals.index_select(0, b)))
-    dim0, dim1 = graph_diagrams(vals, cx, essential_death, backend, ev, source,
-                                validate=validate)
+        ev_sorted = torch.maximum(ev, torch.maximum(vals.index_select(0, a),
+                                                    vals.index_select(0, b)))
+    cx, edges = _edge_inputs(edge_index, cx, batch, num_samples, vals.detach(), ev.detach(),
+                             ev_sorted, check_dup=validate and not prepared,
+                             check_valid=validate and invalid_edges == "raise",
+                             want_max=essential_death == "max", backend=backend)
+    dim0, dim1 = graph_diagrams(vals, cx, essential_death, backend, edges, validate=validate)
     return GraphPersistence(dim0, dim1, cx)

@@ -1,65 +1,111 @@
-"""Numba passes over the inputs of the graph pairing: the map from the caller's edge
-columns to the canonical edges with the input checks, and per-group maxima.
+"""Numba passes over the inputs of the graph pairing: the caller's edge columns
+turned into canonical edges, the map between the two, the input checks and the sort
+keys in one kernel; and per-group maxima.
 
-Plain loops that call no other kernel (so their disk cache depends on this file
-alone); the pairing itself is in :mod:`topograph.core.pairing._graph_kernels`.
+The keys come from :func:`~topograph.core.pairing._graph_kernels._float_key`, compiled
+in from another file: callers run :func:`topograph.core.kernels.numba_ready` first
+(numba keys its disk cache on this file alone). The pairing itself is in
+:mod:`topograph.core.pairing._graph_kernels`.
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
+from topograph.core.pairing._graph_kernels import _float_key
+
 
 @njit(cache=True)
-def edge_columns_kernel(a, b, cu, cv, n, ev, vals, check_dup, check_valid):
-    """Canonical edge of every input column (``-1`` for self-loops) and the first input
-    column of every canonical edge (``len(a)`` if none), with the input checks of
-    edge values in the same pass.
-
-    Input columns ``(a, b)`` in any direction; canonical edges ``(cu, cv)`` sorted by
-    ``(u, v)``: rows by the lower endpoint (CSR offsets), then a short scan of the row
-    (its degree). Columns are visited in order, so the first one seen of an edge is
-    its source. ``check_dup``: the first column whose values ``ev [E_in, k]`` differ
-    from its edge's source column; ``check_valid``: the first edge (in column order)
-    whose value is below one of its endpoints' values ``vals [N, k]``. Returns
-    ``canon, source, bad_column, bad_edge`` (``-1``: none found or not checked).
-    """
-    E_in = a.shape[0]
-    E = cu.shape[0]
-    k = ev.shape[1]
+def _stable_counting_sort(items, key, n):
+    """``items`` reordered stably by ``key[i]`` (integers in ``0..n-1``) of each item."""
     start = np.zeros(n + 1, dtype=np.int64)
-    for c in range(E):
-        start[cu[c] + 1] += 1
+    for i in items:
+        start[key[i] + 1] += 1
     for i in range(n):
         start[i + 1] += start[i]
-    canon = np.full(E_in, -1, dtype=np.int64)
-    source = np.full(E, E_in, dtype=np.int64)
-    bad_column = -1
-    bad_edge = -1
+    out = np.empty_like(items)
+    for i in items:
+        out[start[key[i]]] = i
+        start[key[i]] += 1
+    return out
+
+
+@njit(cache=True)
+def edge_inputs_kernel(a, b, n, batch, num_graphs, ev, ev_check, vals, check_dup, check_valid,
+                       want_keys, want_max, packed):
+    """The caller's edge columns ``(a, b)`` (any direction, repeats, self-loops) turned
+    into what the edge-filtration pairing reads, in O(E + N) passes:
+
+    * the canonical edges ``cu < cv`` sorted by ``(cu, cv)`` (what
+      :func:`topograph.core.complex.canonical_edges` returns), from two stable
+      counting sorts of the columns (by the larger endpoint, then the smaller);
+    * ``canon [E_in]``: the canonical edge of every column (``-1``: self-loop), and
+      ``source [E]``: the first column of every canonical edge (the row read);
+    * the checks: ``bad_column`` (a column whose values ``ev_check [E_in, k]`` differ
+      from its source column's) and ``bad_edge`` (an edge whose value is below an
+      endpoint's value in ``vals [N, k]``), booleans; the caller words the error;
+    * ``want_keys``: the sort keys ``[k, E]`` of the edge values ``ev`` (the values
+      the pairing sorts; see :func:`sort_keys`, ``packed`` iff ``ev`` is float32),
+      else ``[k, 0]``;
+    * ``want_max``: ``argmax [num_graphs, k]``, the source column of the largest edge
+      value of every graph (ties to the later canonical edge; ``-1``: no edges).
+
+    ``ev`` and ``ev_check`` are the same array unless edges are clamped (then the
+    clamped values are sorted and the given ones checked).
+    """
+    E_in = a.shape[0]
+    k = ev.shape[1]
+    lo = np.empty(E_in, dtype=np.int64)
+    hi = np.empty(E_in, dtype=np.int64)
+    m = 0
     for j in range(E_in):
-        x, y = a[j], b[j]
-        if x == y:
-            continue
-        lo, hi = min(x, y), max(x, y)
-        c = start[lo]
-        end = start[lo + 1] - 1
-        while c < end and cv[c] != hi:
-            c += 1
-        canon[j] = c
-        i = source[c]
-        if i == E_in:
-            source[c] = j
-            if check_valid and bad_edge < 0:
-                for f in range(k):
-                    if ev[j, f] < max(vals[lo, f], vals[hi, f]):
-                        bad_edge = c
-                        break
-        elif check_dup and bad_column < 0:
+        lo[j] = min(a[j], b[j])
+        hi[j] = max(a[j], b[j])
+        m += lo[j] != hi[j]
+    cols = np.empty(m, dtype=np.int64)
+    t = 0
+    for j in range(E_in):
+        if lo[j] != hi[j]:
+            cols[t] = j
+            t += 1
+    cols = _stable_counting_sort(_stable_counting_sort(cols, hi, n), lo, n)
+    canon = np.full(E_in, -1, dtype=np.int64)
+    cu = np.empty(m, dtype=np.int64)
+    cv = np.empty(m, dtype=np.int64)
+    source = np.empty(m, dtype=np.int64)
+    bad_column = False
+    E = 0
+    for t in range(m):
+        j = cols[t]
+        if E == 0 or lo[j] != cu[E - 1] or hi[j] != cv[E - 1]:
+            cu[E] = lo[j]
+            cv[E] = hi[j]
+            source[E] = j  # the smallest column: the sorts are stable
+            E += 1
+        elif check_dup and not bad_column:
+            i = source[E - 1]
             for f in range(k):
-                if ev[j, f] != ev[i, f]:
-                    bad_column = j
+                if ev_check[j, f] != ev_check[i, f]:
+                    bad_column = True
                     break
-    return canon, source, bad_column, bad_edge
+        canon[j] = E - 1
+    keys = np.empty((k, E if want_keys else 0), dtype=np.uint64)
+    argmax = np.full((num_graphs if want_max else 0, k), -1, dtype=np.int64)
+    best = np.full(argmax.shape, -np.inf, dtype=ev.dtype)
+    bad_edge = False
+    for c in range(E):
+        j = source[c]
+        x, y = cu[c], cv[c]
+        for f in range(k):
+            w = ev[j, f]
+            if want_keys:
+                keys[f, c] = _float_key(w, packed)
+            if check_valid and ev_check[j, f] < max(vals[x, f], vals[y, f]):
+                bad_edge = True
+            if want_max and w >= best[batch[x], f]:
+                best[batch[x], f] = w
+                argmax[batch[x], f] = j
+    return cu[:E], cv[:E], canon, source[:E], keys, argmax, bad_column, bad_edge
 
 
 @njit(cache=True)

@@ -54,12 +54,13 @@ def _order_by_last(r, last, N):
 
 
 @njit(cache=True)
-def _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex, cycle_edge, cycle_vertex):
+def _elder_union_find(u, v, r, tag, order_e, death_edge, death_tag, cycle_edge, cycle_tag):
     """Union-find over the edges in ``order_e`` with the elder rule (one filtration).
 
-    Writes the killing edge (and its later endpoint) of every dying vertex, and the
-    cycle-closing edges in edge-index order (grouped by graph for canonical edges).
-    Returns the number of cycle edges.
+    Writes the killing edge of every dying vertex and its ``tag`` (the edge's later
+    endpoint, or the caller's row of the edge), and the cycle-closing edges and their
+    tags in edge-index order (grouped by graph for canonical edges). Returns the
+    number of cycle edges.
     """
     N = r.shape[0]
     E = u.shape[0]
@@ -77,17 +78,17 @@ def _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex, cycle_ed
         mb = oldest[b]
         if r[ma] < r[mb]:  # the component with the younger oldest vertex dies
             death_edge[mb] = e
-            death_vertex[mb] = last[e]
+            death_tag[mb] = tag[e]
             parent[b] = a
         else:
             death_edge[ma] = e
-            death_vertex[ma] = last[e]
+            death_tag[ma] = tag[e]
             parent[a] = b
     c = 0
     for e in range(E):
         if closes[e]:
             cycle_edge[c] = e
-            cycle_vertex[c] = last[e]
+            cycle_tag[c] = tag[e]
             c += 1
     return c
 
@@ -224,8 +225,14 @@ def sort_keys(x: np.ndarray) -> tuple[np.ndarray, bool]:
     return out.reshape(x.shape), packed
 
 
+@njit(cache=True, inline="always")
+def _later_rank(u, v, r, e):
+    """Rank of the later endpoint of edge ``e`` in the vertex order."""
+    return max(r[u[e]], r[v[e]])
+
+
 @njit(cache=True)
-def _ties_by_later_rank(order, skeys, r, last):
+def _ties_by_later_rank(order, skeys, u, v, r):
     """Within every run of equal edge keys in the sorted ``order`` (``skeys``: the keys
     in that order, read sequentially), order the edges by the rank of their later
     endpoint, stably (equal ranks keep index order): the tie rule of the kernel
@@ -242,16 +249,16 @@ def _ties_by_later_rank(order, skeys, r, last):
             run = order[i:j].copy()
             rk = np.empty(j - i, dtype=np.uint64)
             for t in range(j - i):
-                rk[t] = r[last[run[t]]]
+                rk[t] = _later_rank(u, v, r, run[t])
             perm = _radix_sort(np.arange(j - i), rk, False, np.empty(0, dtype=np.uint64))
             for t in range(j - i):
                 order[i + t] = run[perm[t]]
         elif j - i > 1:
             for t in range(i + 1, j):
                 e = order[t]
-                re = r[last[e]]
+                re = _later_rank(u, v, r, e)
                 s = t - 1
-                while s >= i and r[last[order[s]]] > re:
+                while s >= i and _later_rank(u, v, r, order[s]) > re:
                     order[s + 1] = order[s]
                     s -= 1
                 order[s + 1] = e
@@ -259,8 +266,8 @@ def _ties_by_later_rank(order, skeys, r, last):
 
 
 @njit(cache=True)
-def _pair_one(u, v, vkeys, ekeys, lower_star, vpacked, epacked, r, death_edge, death_vertex,
-              cycle_edge, cycle_vertex):
+def _pair_one(u, v, vkeys, ekeys, lower_star, vpacked, epacked, rows, r, death_edge, death_tag,
+              cycle_edge, cycle_tag):
     """One filtration of :func:`graph_pairs_kernel` (a plain call from its parallel
     loop: the parallel kernel stays small, which keeps its compile time short)."""
     N = r.shape[0]
@@ -269,20 +276,23 @@ def _pair_one(u, v, vkeys, ekeys, lower_star, vpacked, epacked, r, death_edge, d
     order_v = _radix_sort(np.arange(N), vkeys, vpacked, np.empty(0, dtype=np.uint64))
     for i in range(N):
         r[order_v[i]] = i
-    last = np.empty(E, dtype=np.int64)
-    _later_endpoints(u, v, r, last)
+    if lower_star or rows.shape[0] != E:
+        tag = np.empty(E, dtype=np.int64)  # the later endpoints
+        _later_endpoints(u, v, r, tag)
+    else:
+        tag = rows
     if lower_star:
-        order_e = _order_by_last(r, last, N)
+        order_e = _order_by_last(r, tag, N)
     else:  # by edge value (ties by index), then equal values by later rank
         skeys = np.empty(E, dtype=np.uint64)
         order_e = _radix_sort(np.arange(E), ekeys, epacked, skeys)
-        _ties_by_later_rank(order_e, skeys, r, last)
-    return _elder_union_find(u, v, r, last, order_e, death_edge, death_vertex,
-                             cycle_edge, cycle_vertex)
+        _ties_by_later_rank(order_e, skeys, u, v, r)
+    return _elder_union_find(u, v, r, tag, order_e, death_edge, death_tag, cycle_edge, cycle_tag)
 
 
 @njit(cache=True, parallel=True)
-def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, epacked=False):
+def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, epacked=False,
+                       rows=None):
     """Elder-rule union-find for ``k`` graph filtrations of a batch of graphs.
 
     The kernel contract shared by every backend (numba here, Triton on GPUs):
@@ -308,13 +318,17 @@ def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, 
             values), from :func:`sort_keys`.
         lower_star: see above.
         vpacked, epacked: the vertex / edge keys are packed (from :func:`sort_keys`).
+        rows: ``[E]`` int64 (edge filtrations only): the caller's row of every
+            canonical edge, returned in place of the later endpoints (which the
+            edge path does not need, so it skips them). ``None``: later endpoints.
     Returns:
         rank ``[k, N]``; death_edge and
         death_vertex ``[k, N]`` (edge killing the class
-        born at each vertex and that edge's later endpoint; -1 if essential);
+        born at each vertex and that edge's later endpoint or ``rows`` entry; -1 if
+        essential);
         cycle_edge and cycle_vertex ``[k, E]`` (cycle-closing edges in edge-index
-        order, hence grouped by graph, and their later endpoints; the first
-        ``count[f]`` entries are valid); count ``[k]``.
+        order, hence grouped by graph, and their later endpoints or ``rows``
+        entries; the first ``count[f]`` entries are valid); count ``[k]``.
     """
     k, N = vertex_keys.shape
     E = u.shape[0]
@@ -324,8 +338,9 @@ def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, 
     cycle_edge = np.zeros((k, E), dtype=np.int64)
     cycle_vertex = np.zeros((k, E), dtype=np.int64)
     count = np.zeros(k, dtype=np.int64)
+    tags = np.empty(0, dtype=np.int64) if rows is None else rows
     for f in prange(k):
         count[f] = _pair_one(u, v, vertex_keys[f], edge_keys[f], lower_star, vpacked, epacked,
-                             rank[f], death_edge[f], death_vertex[f], cycle_edge[f],
+                             tags, rank[f], death_edge[f], death_vertex[f], cycle_edge[f],
                              cycle_vertex[f])
     return rank, death_edge, death_vertex, cycle_edge, cycle_vertex, count

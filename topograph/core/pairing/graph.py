@@ -56,8 +56,7 @@ class GraphPairing:
 @keyword_only(4, ("backend",))
 def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_nodes: int, *,
                 backend: str = "auto", num_samples: int | None = None,
-                edge_values: Tensor | None = None,
-                edge_rows: Tensor | None = None) -> GraphPairing:
+                edge_values: Tensor | None = None) -> GraphPairing:
     """Dimension 0 and 1 pairing of graph filtrations with vertex values ``values [N, k]``.
 
     ``edge_index`` must be canonical (see :func:`topograph.core.complex.canonical_edges`).
@@ -77,12 +76,10 @@ def pair_graphs(values: Tensor, edge_index: Tensor, edge_batch: Tensor, num_node
         values = values.detach()
         if edge_values is not None:
             edge_values = edge_values.detach()
-            if edge_rows is not None and (kind == "triton" or values.device.type != "cpu"):
-                edge_values, edge_rows = edge_values.index_select(0, edge_rows), None
         if kind == "triton":
             return _pair_triton(values, edge_index, edge_batch, num_samples, edge_values)
         if values.device.type == "cpu":
-            return _pair_numba(values, edge_index, edge_batch, edge_values, edge_rows)
+            return _pair_numba(values, edge_index, edge_batch, edge_values)
         host = _pair_numba(values.cpu(), edge_index.cpu(), edge_batch.cpu(),  # one round trip
                            None if edge_values is None else edge_values.cpu())
         return GraphPairing(*(getattr(host, f.name).to(values.device) for f in fields(GraphPairing)))
@@ -119,26 +116,86 @@ def _as_kernel_rows(x: Tensor) -> np.ndarray:
 
 
 def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
-                edge_values: Tensor | None = None,
-                edge_rows: Tensor | None = None) -> GraphPairing:
+                edge_values: Tensor | None = None) -> GraphPairing:
     kernels = numba_pairing()
     vkeys, vpacked = kernels.sort_keys(_as_kernel_rows(values))
     epacked = False
     if edge_values is None:
         ekeys = np.empty((vkeys.shape[0], 0), dtype=np.uint64)
     else:
-        if edge_rows is None:
-            ekeys, epacked = kernels.sort_keys(_as_kernel_rows(edge_values))
-        else:  # gather the caller's rows while building the keys
-            ekeys, epacked = kernels.row_sort_keys(
-                kernel_float(edge_values).contiguous().numpy(), edge_rows.numpy())
+        ekeys, epacked = kernels.sort_keys(_as_kernel_rows(edge_values))
     u = edge_index[0].contiguous().numpy()
     v = edge_index[1].contiguous().numpy()
     _, death_edge, death_vertex, cyc, cycv, count = kernels.graph_pairs_kernel(
         u, v, vkeys, ekeys, edge_values is None, vpacked, epacked)
+    cycle_edges, cycle_vertex, cycle_batch = _cycles(cyc, cycv, count, edge_batch)
+    return GraphPairing(torch.from_numpy(death_edge).T,
+                        torch.from_numpy(death_vertex).T, cycle_edges, cycle_vertex, cycle_batch)
+
+
+def _cycles(cyc: np.ndarray, tag: np.ndarray, count: np.ndarray,
+            edge_batch: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """The kernel's cycle edges and their tags ``[k, E]`` cut to their count: ``[C, k]``
+    each, and the graph of every cycle row ``[C]``."""
     c = int(count[0]) if len(count) else 0
     cycle_edges = torch.from_numpy(np.ascontiguousarray(cyc[:, :c].T))
     cycle_batch = edge_batch.index_select(0, cycle_edges[:, 0]) if c else edge_batch[:0]
-    return GraphPairing(torch.from_numpy(death_edge).T,
-                        torch.from_numpy(death_vertex).T, cycle_edges,
-                        torch.from_numpy(np.ascontiguousarray(cycv[:, :c].T)), cycle_batch)
+    return cycle_edges, torch.from_numpy(np.ascontiguousarray(tag[:, :c].T)), cycle_batch
+
+
+@dataclass
+class EdgeRowPairing:
+    """The pairing of an edge filtration whose values are the caller's rows.
+
+    Attributes:
+        death_row: ``[N, k]`` row of the edge killing the class born at each vertex,
+            -1 if essential.
+        cycle_row: ``[C, k]`` rows of the cycle-closing edges, grouped by graph.
+        cycle_batch: ``[C]`` graph id of each cycle row.
+    """
+
+    death_row: Tensor
+    cycle_row: Tensor
+    cycle_batch: Tensor
+
+
+def pair_edge_rows(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
+                   edge_values: Tensor, rows: Tensor, *, backend: str = "auto",
+                   num_samples: int | None = None,
+                   keys: np.ndarray | None = None) -> EdgeRowPairing:
+    """:func:`pair_graphs` of an edge filtration whose canonical edge ``c`` reads row
+    ``rows[c]`` of ``edge_values [E_in, k]`` (the caller's edge columns), with the
+    edges named by those rows: what :func:`topograph.graph_persistence` gathers from.
+
+    The numba path sorts the rows' values in place (no ``[E, k]`` copy) and writes
+    rows instead of later endpoints. ``keys [k, E]``: the rows' sort keys if the
+    caller already has them (:func:`~topograph.core.pairing._graph_inputs.edge_inputs_kernel`).
+    Other backends pair the gathered values and map the edges to rows.
+    """
+    kind = resolve(backend, values.device)
+    with torch.no_grad():
+        values, edge_values = values.detach(), edge_values.detach()
+        if kind == "numba" and values.device.type == "cpu":
+            kernels = numba_pairing()
+            vkeys, vpacked = kernels.sort_keys(_as_kernel_rows(values))
+            if keys is None:
+                keys, epacked = kernels.row_sort_keys(
+                    kernel_float(edge_values).contiguous().numpy(), rows.numpy())
+            else:
+                epacked = edge_values.dtype == torch.float32
+            _, _, death_row, cyc, cycr, count = kernels.graph_pairs_kernel(
+                edge_index[0].contiguous().numpy(), edge_index[1].contiguous().numpy(),
+                vkeys, keys, False, vpacked, epacked, rows.numpy())
+            _, cycle_row, cycle_batch = _cycles(cyc, cycr, count, edge_batch)
+            return EdgeRowPairing(torch.from_numpy(death_row).T, cycle_row, cycle_batch)
+        p = pair_graphs(values, edge_index, edge_batch, values.shape[0], backend=backend,
+                        num_samples=num_samples, edge_values=edge_values.index_select(0, rows))
+        death_row = p.death_edge if not rows.numel() else torch.where(  # no edges: all -1
+            p.death_edge < 0, -1, _take(rows, p.death_edge.clamp_min(0)))
+        return EdgeRowPairing(death_row, _take(rows, p.cycle_edges), p.cycle_batch)
+
+
+def _take(x: Tensor, index: Tensor) -> Tensor:
+    """``x[index]`` for a 1-D ``x`` and an index of any shape (``index_select``: the
+    CPU's advanced indexing is several times slower)."""
+    return x.index_select(0, index.reshape(-1)).view(index.shape)
