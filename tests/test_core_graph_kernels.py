@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from torch import Tensor
 
 from topograph.core._graph_diagrams import _group_argmax_torch, group_argmax, group_max
-from topograph.core.complex import GraphBatch, canonical_edges
+from topograph.core.complex import GraphBatch, canonical_edge_map
 from topograph.core.graph_persistence import edge_columns
 from topograph.core.kernels import numba_pairing
 
@@ -30,53 +31,76 @@ def test_radix_order_matches_stable_argsort(dtype):
         np.testing.assert_array_equal(rank[f][order], np.arange(500))
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_edge_inputs_match_torch(dtype):
-    """The fused input pass against canonical_edges, the torch column map, sort_keys,
-    the torch group arg-max and the two checks; hubs, repeats and self-loops."""
-    k = numba_pairing()
+def _hub_graph(n: int = 40, m: int = 300) -> tuple[Tensor, Tensor]:
+    """Random columns with a hub (a row longer than the insertion-sort limit, listed
+    in reverse), both directions of some edges, repeats and self-loops."""
     rng = np.random.default_rng(1)
-    n, m = 40, 300
     ei = torch.from_numpy(rng.integers(0, n, size=(2, m)))
-    ei[0, :60] = 3  # a hub: one long row of the canonical edges
-    ei[:, 250:260] = ei[:, 10:20].flip(0)  # both directions
-    ei[:, 260:265] = 7  # self-loops
-    batch = torch.from_numpy(np.repeat(np.arange(4), 10))
-    ei = ei[:, (batch[ei[0]] == batch[ei[1]]) | (ei[0] == 3)]  # hub's edges cross graphs: fine here
-    a, b = ei[0].numpy(), ei[1].numpy()
-    cx = GraphBatch(batch, canonical_edges(ei, n), 4)
-    vals = rng.random((n, 2)).astype(dtype)
-    u, v = cx.edge_index
+    ei[0, :60] = 3
+    ei[1, :60] = torch.arange(60) % (n - 4) + 4
+    ei[:, :60] = ei[:, :60].flip(1)
+    ei[:, 250:260] = ei[:, 10:20].flip(0)
+    ei[:, 260:265] = 7
+    return ei, torch.from_numpy(np.repeat(np.arange(4), n // 4))
 
-    def run(ev, dup=True, valid=True, keys=True, mx=True):
-        return k.edge_inputs_kernel(a, b, n, batch.numpy(), 4, ev, ev, vals, dup, valid, keys,
-                                    mx, dtype == np.float32)
 
-    good = (np.maximum(vals[u], vals[v]) + rng.random((u.numel(), 2)) * 0.5).astype(dtype)
-    canon_t, source_t = edge_columns(ei, cx)
-    ev = good[np.maximum(canon_t.numpy(), 0)]  # consistent: every column its edge's value
-    cu, cv, canon, source, keys, argmax, bad_col, bad_edge = run(ev)
-    assert not bad_col and not bad_edge
-    np.testing.assert_array_equal(np.stack([cu, cv]), cx.edge_index.numpy())
+def test_canonical_edge_map_matches_numpy():
+    ei, _ = _hub_graph()
+    n = 40
+    cu, cv, canon, source = canonical_edge_map(ei[0].numpy(), ei[1].numpy(), n)
+    lo, hi = torch.minimum(ei[0], ei[1]), torch.maximum(ei[0], ei[1])
+    key = (lo * n + hi)[lo != hi].unique()  # numpy-free reference: torch's unique
+    np.testing.assert_array_equal(cu, (key // n).numpy())
+    np.testing.assert_array_equal(cv, (key % n).numpy())
+    cx = GraphBatch(torch.zeros(n, dtype=torch.long), torch.from_numpy(np.stack([cu, cv])), 1)
+    canon_t, source_t = edge_columns(ei, cx)  # the torch map (any device)
     np.testing.assert_array_equal(canon, canon_t.numpy())
     np.testing.assert_array_equal(source, source_t.numpy())
+    assert cu.dtype == np.int64 and canon[260] == -1
+    with pytest.raises(ValueError, match="outside 0..39"):
+        canonical_edge_map(np.array([0, 1]), np.array([1, 40]), n)
+    with pytest.raises(ValueError, match="outside"):
+        canonical_edge_map(np.array([-1]), np.array([1]), n)
+    empty = canonical_edge_map(np.zeros(0, np.int64), np.zeros(0, np.int64), n)
+    assert all(x.shape == (0,) for x in empty)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_edge_values_pass_matches_references(dtype):
+    """Keys against sort_keys, the per-graph maxima against the torch group arg-max,
+    and both checks, each on its own and off."""
+    k = numba_pairing()
+    rng = np.random.default_rng(2)
+    ei, batch = _hub_graph()
+    n = 40
+    cu, cv, canon, source = canonical_edge_map(ei[0].numpy(), ei[1].numpy(), n)
+    vals = rng.random((n, 2)).astype(dtype)
+    good = (np.maximum(vals[cu], vals[cv]) + rng.random((cu.size, 2)) * 0.5).astype(dtype)
+    good[5] = good[6]  # a tie for the maxima
+    ev = good[np.maximum(canon, 0)]  # consistent: every column its edge's value
+    packed = dtype == np.float32
+
+    def run(ev, dup=True, valid=True, keys=True, mx=True):
+        return k.edge_values_pass(canon, source, cu, cv, batch.numpy(), 4, ev, ev, vals, dup,
+                                  valid, keys, mx, packed)
+
+    keys, argmax, bad_col, bad_edge = run(ev)
+    assert not bad_col and not bad_edge
     np.testing.assert_array_equal(keys, k.sort_keys(np.ascontiguousarray(ev[source].T))[0])
-    ref = _group_argmax_torch(torch.from_numpy(ev[source]), cx.edge_batch, 4)
-    np.testing.assert_array_equal(argmax, source[ref.numpy()])
-    assert run(ev, keys=False, mx=False)[4].shape == (2, 0)
-    assert run(ev, keys=False, mx=False)[5].shape == (0, 2)
-    j = int(np.nonzero((canon >= 0) & (np.arange(len(a)) != source[np.maximum(canon, 0)]))[0][3])
+    ebatch = batch[torch.from_numpy(cu)]
+    ref = _group_argmax_torch(torch.from_numpy(ev[source]), ebatch, 4)
+    np.testing.assert_array_equal(argmax, np.where(ref.numpy() >= 0, source[ref.numpy()], -1))
+    assert run(ev, keys=False, mx=False)[0].shape == (2, 0)
+    assert run(ev, keys=False, mx=False)[1].shape == (0, 2)
+    j = int(np.nonzero((canon >= 0) & (np.arange(len(canon)) != source[np.maximum(canon, 0)]))[0][3])
     ev_dup = ev.copy()
     ev_dup[j, 1] += 1
-    assert run(ev_dup)[6:] == (True, False)
-    assert run(ev_dup, dup=False)[6:] == (False, False)
+    assert run(ev_dup)[2:] == (True, False)
+    assert run(ev_dup, dup=False)[2:] == (False, False)
     ev_bad = ev.copy()
     ev_bad[canon == 7, 0] = -1  # every column of canonical edge 7, still consistent
-    assert run(ev_bad)[6:] == (False, True)
-    assert run(ev_bad, valid=False)[6:] == (False, False)
-    none = k.edge_inputs_kernel(a[:0], b[:0], n, batch.numpy(), 4, ev[:0], ev[:0], vals, True,
-                                True, True, True, dtype == np.float32)
-    assert none[0].shape == (0,) and none[4].shape == (2, 0) and (none[5] == -1).all()
+    assert run(ev_bad)[2:] == (False, True)
+    assert run(ev_bad, valid=False)[2:] == (False, False)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])

@@ -44,6 +44,26 @@ def _unique(key):
     return torch.cat([s[:1], s[1:][s[1:] != s[:-1]]])
 
 
+def canonical_edge_map(a: np.ndarray, b: np.ndarray,
+                       num_nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Canonical edges ``cu, cv [E]`` of the int64 columns ``(a, b)`` and the map between
+    them: ``canon [E_in]`` (canonical edge of every column, -1 for a self-loop) and
+    ``source [E]`` (first column of every canonical edge). One numba pass, O(E + N)
+    (:func:`topograph.core.pairing._graph_inputs.canonical_edge_map`); raises
+    ``ValueError`` for an endpoint outside ``0..num_nodes-1``."""
+    from topograph.core import kernels as seam
+    from topograph.core.pairing import _graph_kernels
+
+    k = seam.numba_pairing()
+    seam.numba_ready((k.canonical_edge_map, k.edge_values_pass), _graph_kernels,
+                     "topograph_graph_inputs")
+    cu, cv, canon, source, ok = k.canonical_edge_map(a, b, num_nodes)
+    if not ok:
+        raise ValueError(f"edge_index has vertex ids outside 0..{num_nodes - 1} "
+                         f"(min {int(min(a.min(), b.min()))}, max {int(max(a.max(), b.max()))})")
+    return cu, cv, canon, source
+
+
 def canonical_edges(edge_index: Tensor, num_nodes: int, faces: Tensor | None = None) -> Tensor:
     """Undirected, deduplicated edges ``[2, E]`` with ``u < v``, self-loops removed.
 
@@ -60,7 +80,14 @@ def canonical_edges(edge_index: Tensor, num_nodes: int, faces: Tensor | None = N
         parts += [f[[0, 1]], f[[1, 2]], f[[0, 2]]]
     if not parts:
         return torch.zeros((2, 0), dtype=torch.long, device=device)
-    e = np.concatenate(parts, axis=1).astype(np.int64) if cpu else torch.cat(parts, 1).long()
+    if cpu:
+        e = parts[0] if len(parts) == 1 and parts[0].dtype == np.int64 else \
+            np.concatenate(parts, axis=1).astype(np.int64)
+    else:
+        e = torch.cat(parts, 1).long()
+    if cpu and e.shape[1] < 2**32:
+        cu, cv, _, _ = canonical_edge_map(e[0], e[1], num_nodes)
+        return torch.from_numpy(np.stack([cu, cv]))
     u, v = xp.minimum(e[0], e[1]), xp.maximum(e[0], e[1])
     keep = u != v
     key = _unique(u[keep] * num_nodes + v[keep])

@@ -15,11 +15,10 @@ from torch import Tensor
 
 from topograph.core._deprecation import renamed_kwargs
 from topograph.core._graph_diagrams import EdgeInputs, graph_diagrams
-from topograph.core.complex import GraphBatch
+from topograph.core.complex import GraphBatch, canonical_edge_map
 from topograph.core.complex_checks import check_complex
 from topograph.core.diagram import Essential, check_essential
-from topograph.core.kernels import numba_pairing, numba_ready, resolve
-from topograph.core.pairing import _graph_kernels
+from topograph.core.kernels import numba_pairing, resolve
 from topograph.core.persistence import GraphPersistence
 from topograph.core.validation import (
     check_float,
@@ -71,30 +70,28 @@ def _edge_inputs(edge_index: Tensor, cx: GraphBatch | None, batch: Tensor | None
     pairing reads them, after the checks of ``ev`` (detached):
     equal values on all columns of an edge, and edge values >= endpoint values.
 
-    CPU float tensors: one numba pass (canonical edges, column map, checks, sort
-    keys, per-graph maxima); else torch ops."""
+    CPU float tensors: two numba passes (canonical edges with the column map; checks,
+    sort keys and per-graph maxima); else torch ops."""
     n = vals.shape[0]
     if edge_index.device.type == "cpu" and _numba_ok(vals, ev):
         if cx is None:
             num_samples = check_complex(n, edge_index.device, edge_index=edge_index,
                                         batch=batch, num_samples=num_samples)
-        kernels = numba_pairing()
-        numba_ready((kernels.edge_inputs_kernel,), _graph_kernels, "topograph_graph_inputs")
         ei = edge_index.long()
-        gbatch = cx.batch if cx is not None else batch.long() if batch is not None \
-            else torch.zeros(n, dtype=torch.long)
-        cu, cv, canon, source, keys, argmax, bad_column, bad_edge = kernels.edge_inputs_kernel(
-            ei[0].contiguous().numpy(), ei[1].contiguous().numpy(), n,
-            gbatch.contiguous().numpy(), int(cx.num_samples if cx is not None else num_samples),
-            ev_sorted.detach().contiguous().numpy(), ev.contiguous().numpy(), vals.contiguous().numpy(),
-            check_dup, check_valid, resolve(backend, vals.device) == "numba", want_max,
-            ev_sorted.dtype == torch.float32)
+        cu, cv, canon, source = canonical_edge_map(ei[0].contiguous().numpy(),
+                                                   ei[1].contiguous().numpy(), n)
         if cx is None:
-            cx = GraphBatch(gbatch, torch.from_numpy(np.stack([cu, cv])), int(num_samples))
+            batch = batch.long() if batch is not None else torch.zeros(n, dtype=torch.long)
+            cx = GraphBatch(batch, torch.from_numpy(np.stack([cu, cv])), int(num_samples))
+        keys, argmax, bad_column, bad_edge = numba_pairing().edge_values_pass(
+            canon, source, cu, cv, cx.batch.contiguous().numpy(), cx.num_samples,
+            ev_sorted.detach().contiguous().numpy(), ev.contiguous().numpy(),
+            vals.contiguous().numpy(), check_dup, check_valid,
+            resolve(backend, vals.device) == "numba", want_max, ev_sorted.dtype == torch.float32)
         canon, source = torch.from_numpy(canon), torch.from_numpy(source)
         inputs = EdgeInputs(ev_sorted, source, keys if keys.shape[1] == source.numel() else None,
                             torch.from_numpy(argmax) if want_max else None)
-        check_dup, check_valid = bool(bad_column), bool(bad_edge)  # only to word the error
+        check_dup, check_valid = bad_column, bad_edge  # only to word the error
     else:
         if cx is None:
             cx = GraphBatch.from_edge_index(edge_index, n, batch, num_samples=num_samples)

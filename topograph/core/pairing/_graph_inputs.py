@@ -1,8 +1,8 @@
 """Numba passes over the inputs of the graph pairing: the caller's edge columns
-turned into canonical edges, the map between the two, the input checks and the sort
-keys in one kernel; and per-group maxima.
+turned into canonical edges with the map between the two; the edge values' checks,
+sort keys and per-graph maxima; per-group maxima of vertex values.
 
-The keys come from :func:`~topograph.core.pairing._graph_kernels._float_key`, compiled
+The sorts and keys come from :mod:`~topograph.core.pairing._graph_kernels`, compiled
 in from another file: callers run :func:`topograph.core.kernels.numba_ready` first
 (numba keys its disk cache on this file alone). The pairing itself is in
 :mod:`topograph.core.pairing._graph_kernels`.
@@ -12,100 +12,147 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from topograph.core.pairing._graph_kernels import _float_key
+from topograph.core.pairing._graph_kernels import _float_key, _radix_sort
+
+
+_LOW32 = np.uint64(0xFFFFFFFF)
+_HI = np.uint64(32)
+
+
+@njit(cache=True, inline="always")
+def _insertion_sort(keys, s, e):
+    """Sort ``keys[s:e]`` in place (linear time if already sorted)."""
+    for t in range(s + 1, e):
+        x = keys[t]
+        q = t - 1
+        while q >= s and keys[q] > x:
+            keys[q + 1] = keys[q]
+            q -= 1
+        keys[q + 1] = x
 
 
 @njit(cache=True)
-def _stable_counting_sort(items, key, n):
-    """``items`` reordered stably by ``key[i]`` (integers in ``0..n-1``) of each item."""
+def _sort_long_rows(keys, start, n):
+    """Radix-sort the rows longer than 32 (a hub vertex) before the insertion sorts,
+    which then see them sorted; a separate loop, so that the short rows' loop stays
+    free of the call (a third faster)."""
+    for lo in range(n):
+        s, e = start[lo], start[lo + 1]
+        if e - s > 32:
+            out = np.empty(e - s, dtype=np.uint64)
+            _radix_sort(np.arange(e - s), keys[s:e], False, out)
+            keys[s:e] = out
+
+
+@njit(cache=True)
+def canonical_edge_map(a, b, n):
+    """Canonical edges of the columns ``(a, b)`` (any direction, repeats, self-loops)
+    and the map between the two, in O(E + N) for bounded degrees: one counting sort
+    of the columns by their smaller endpoint, then each row sorted by ``(larger
+    endpoint, column)`` (insertion sort; radix for rows longer than 32).
+
+    Returns ``cu, cv [E]`` (``cu < cv``, sorted by ``(cu, cv)``: what
+    :func:`topograph.core.complex.canonical_edges` returns), ``canon [E_in]`` (the
+    canonical edge of every column, ``-1`` for a self-loop) and ``source [E]`` (the
+    first column of every canonical edge), and ``ok``. Needs ``E_in < 2**32``. An
+    endpoint outside ``0..n-1`` returns ``ok = False`` and empty arrays (the caller
+    raises; nothing is written out of bounds).
+    """
+    E_in = a.shape[0]
     start = np.zeros(n + 1, dtype=np.int64)
-    for i in items:
-        start[key[i] + 1] += 1
+    for j in range(E_in):
+        lo, hi = min(a[j], b[j]), max(a[j], b[j])
+        if lo < 0 or hi >= n:
+            none = np.empty(0, dtype=np.int64)
+            return none, none, none, none, False
+        start[lo + 1] += lo != hi
     for i in range(n):
         start[i + 1] += start[i]
-    out = np.empty_like(items)
-    for i in items:
-        out[start[key[i]]] = i
-        start[key[i]] += 1
-    return out
+    m = start[n]
+    keys = np.empty(m, dtype=np.uint64)  # larger endpoint << 32 | column, by row
+    pos = start[:n].copy()
+    for j in range(E_in):
+        x, y = a[j], b[j]
+        if x != y:
+            lo = min(x, y)
+            keys[pos[lo]] = (np.uint64(max(x, y)) << _HI) | np.uint64(j)
+            pos[lo] += 1
+    canon = np.full(E_in, -1, dtype=np.int64)
+    cu = np.empty(m, dtype=np.int64)
+    cv = np.empty(m, dtype=np.int64)
+    source = np.empty(m, dtype=np.int64)
+    E = 0
+    _sort_long_rows(keys, start, n)
+    for lo in range(n):
+        s, e = start[lo], start[lo + 1]
+        _insertion_sort(keys, s, e)
+        prev = -1
+        for t in range(s, e):
+            hi = np.int64(keys[t] >> _HI)
+            j = np.int64(keys[t] & _LOW32)
+            if hi != prev:
+                cu[E] = lo
+                cv[E] = hi
+                source[E] = j  # the smallest column of the edge
+                E += 1
+                prev = hi
+            canon[j] = E - 1
+    return cu[:E], cv[:E], canon, source[:E], True
 
 
 @njit(cache=True)
-def edge_inputs_kernel(a, b, n, batch, num_graphs, ev, ev_check, vals, check_dup, check_valid,
-                       want_keys, want_max, packed):
-    """The caller's edge columns ``(a, b)`` (any direction, repeats, self-loops) turned
-    into what the edge-filtration pairing reads, in O(E + N) passes:
+def edge_values_pass(canon, source, cu, cv, batch, num_graphs, ev, ev_check, vals, check_dup,
+                     check_valid, want_keys, want_max, packed):
+    """What the edge-filtration pairing reads from the caller's edge values, and the
+    input checks, given the map of :func:`canonical_edge_map`:
 
-    * the canonical edges ``cu < cv`` sorted by ``(cu, cv)`` (what
-      :func:`topograph.core.complex.canonical_edges` returns), from two stable
-      counting sorts of the columns (by the larger endpoint, then the smaller);
-    * ``canon [E_in]``: the canonical edge of every column (``-1``: self-loop), and
-      ``source [E]``: the first column of every canonical edge (the row read);
-    * the checks: ``bad_column`` (a column whose values ``ev_check [E_in, k]`` differ
-      from its source column's) and ``bad_edge`` (an edge whose value is below an
-      endpoint's value in ``vals [N, k]``), booleans; the caller words the error;
-    * ``want_keys``: the sort keys ``[k, E]`` of the edge values ``ev`` (the values
+    * ``check_dup``: does a column's ``ev_check [E_in, k]`` row differ from its edge's
+      source column's? ``check_valid``: is an edge's value below one of its endpoints'
+      values ``vals [N, k]``? (Booleans: the caller words the error.)
+    * ``want_keys``: the sort keys ``[k, E]`` of the source rows of ``ev`` (the values
       the pairing sorts; see :func:`sort_keys`, ``packed`` iff ``ev`` is float32),
       else ``[k, 0]``;
     * ``want_max``: ``argmax [num_graphs, k]``, the source column of the largest edge
       value of every graph (ties to the later canonical edge; ``-1``: no edges).
 
     ``ev`` and ``ev_check`` are the same array unless edges are clamped (then the
-    clamped values are sorted and the given ones checked).
+    clamped values are sorted and the given ones checked). One tight loop each.
     """
-    E_in = a.shape[0]
+    E = source.shape[0]
     k = ev.shape[1]
-    lo = np.empty(E_in, dtype=np.int64)
-    hi = np.empty(E_in, dtype=np.int64)
-    m = 0
-    for j in range(E_in):
-        lo[j] = min(a[j], b[j])
-        hi[j] = max(a[j], b[j])
-        m += lo[j] != hi[j]
-    cols = np.empty(m, dtype=np.int64)
-    t = 0
-    for j in range(E_in):
-        if lo[j] != hi[j]:
-            cols[t] = j
-            t += 1
-    cols = _stable_counting_sort(_stable_counting_sort(cols, hi, n), lo, n)
-    canon = np.full(E_in, -1, dtype=np.int64)
-    cu = np.empty(m, dtype=np.int64)
-    cv = np.empty(m, dtype=np.int64)
-    source = np.empty(m, dtype=np.int64)
     bad_column = False
-    E = 0
-    for t in range(m):
-        j = cols[t]
-        if E == 0 or lo[j] != cu[E - 1] or hi[j] != cv[E - 1]:
-            cu[E] = lo[j]
-            cv[E] = hi[j]
-            source[E] = j  # the smallest column: the sorts are stable
-            E += 1
-        elif check_dup and not bad_column:
-            i = source[E - 1]
-            for f in range(k):
-                if ev_check[j, f] != ev_check[i, f]:
-                    bad_column = True
+    if check_dup:
+        for j in range(canon.shape[0]):
+            c = canon[j]
+            if c >= 0 and source[c] != j:
+                i = source[c]
+                for f in range(k):
+                    bad_column |= ev_check[j, f] != ev_check[i, f]
+                if bad_column:
                     break
-        canon[j] = E - 1
-    keys = np.empty((k, E if want_keys else 0), dtype=np.uint64)
-    argmax = np.full((num_graphs if want_max else 0, k), -1, dtype=np.int64)
-    best = np.full(argmax.shape, -np.inf, dtype=ev.dtype)
     bad_edge = False
-    for c in range(E):
-        j = source[c]
-        x, y = cu[c], cv[c]
-        for f in range(k):
-            w = ev[j, f]
-            if want_keys:
-                keys[f, c] = _float_key(w, packed)
-            if check_valid and ev_check[j, f] < max(vals[x, f], vals[y, f]):
-                bad_edge = True
-            if want_max and w >= best[batch[x], f]:
-                best[batch[x], f] = w
-                argmax[batch[x], f] = j
-    return cu[:E], cv[:E], canon, source[:E], keys, argmax, bad_column, bad_edge
+    if check_valid:
+        for c in range(E):
+            j, x, y = source[c], cu[c], cv[c]
+            for f in range(k):
+                bad_edge |= ev_check[j, f] < max(vals[x, f], vals[y, f])
+    keys = np.empty((k, E if want_keys else 0), dtype=np.uint64)
+    if want_keys:
+        for c in range(E):
+            j = source[c]
+            for f in range(k):
+                keys[f, c] = _float_key(ev[j, f], packed)
+    argmax = np.full((num_graphs if want_max else 0, k), -1, dtype=np.int64)
+    if want_max:
+        best = np.full((num_graphs, k), -np.inf, dtype=ev.dtype)
+        for c in range(E):
+            j, g = source[c], batch[cu[c]]
+            for f in range(k):
+                w = ev[j, f]
+                if w >= best[g, f]:
+                    best[g, f] = w
+                    argmax[g, f] = j
+    return keys, argmax, bad_column, bad_edge
 
 
 @njit(cache=True)

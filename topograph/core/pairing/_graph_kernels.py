@@ -93,17 +93,18 @@ def _elder_union_find(u, v, r, tag, order_e, death_edge, death_tag, cycle_edge, 
     return c
 
 
-@njit(cache=True)
-def _radix_pass(count, kcur, kbuf, cur, buf, shift, E):
-    """One stable scatter pass of an LSD radix sort by the 11-bit digit at ``shift``
-    (``count``: that digit's histogram); returns False (nothing moved) if every entry
-    has the same digit."""
+@njit(cache=True, inline="always")
+def _radix_pass(count, kcur, kbuf, cur, buf, shift, mask, E):
+    """One stable scatter pass of an LSD radix sort by the digit ``(key >> shift) &
+    mask`` (``count``: that digit's histogram, shifted by one; ``shift`` and ``mask``
+    of the keys' integer type); returns False (nothing moved) if every entry has the
+    same digit."""
     if count.max() == E:
         return False
-    for i in range(2048):
+    for i in range(count.shape[0] - 1):
         count[i + 1] += count[i]
     for t in range(E):
-        dig = np.int64((np.uint64(kcur[t]) >> shift) & np.uint64(2047))
+        dig = np.int64((kcur[t] >> shift) & mask)
         pos = count[dig]
         buf[pos] = cur[t]
         kbuf[pos] = kcur[t]
@@ -114,34 +115,37 @@ def _radix_pass(count, kcur, kbuf, cur, buf, shift, E):
 @njit(cache=True)
 def _radix_sort(order, keys, packed, sorted_keys):
     """Stable sort of the indices ``order`` by ``keys[order]`` (order-preserving uint64
-    images of float values, see :func:`sort_keys`): an LSD radix sort over 11-bit
-    digits. One read pass gathers the keys and counts every digit's histogram at once;
-    then one scatter pass per digit, skipped when all entries share it. ``packed``
-    float32 keys (zeros in the lower 32 bits) are sorted as uint32 with int32 indices:
-    three passes over half the bytes. Stable, so ties keep the order of ``order``.
-    Several times faster than numba's merge-sort argsort. ``sorted_keys`` (uint64,
-    length ``len(order)``, or empty to skip) receives the keys in sorted order."""
+    images of float values, see :func:`sort_keys`): an LSD radix sort. One read pass
+    gathers the keys and counts every digit's histogram at once; then one scatter
+    pass per digit, skipped when all entries share it. ``packed`` float32 keys (zeros
+    in the lower 32 bits) are sorted as uint32, in four passes of
+    8-bit digits (256 buckets: for the 10^3-10^5 entries of a batch, faster than
+    three passes of 11 bits); uint64 keys in six passes of 11 bits. Stable, so ties
+    keep the order of ``order``. Several times faster than numba's merge-sort
+    argsort. ``sorted_keys`` (uint64, length ``len(order)``, or empty to skip)
+    receives the keys in sorted order."""
     E = order.shape[0]
     if packed:
-        count = np.zeros((3, 2049), dtype=np.int64)
+        count = np.zeros((4, 257), dtype=np.int64)
         k32 = np.empty(E, dtype=np.uint32)
         for t in range(E):
             key = np.uint32(keys[order[t]] >> np.uint64(32))
             k32[t] = key
-            count[0, np.int64(key & np.uint32(2047)) + 1] += 1
-            count[1, np.int64((key >> np.uint32(11)) & np.uint32(2047)) + 1] += 1
-            count[2, np.int64(key >> np.uint32(22)) + 1] += 1
-        c32 = order.astype(np.int32)
-        b32 = np.empty(E, dtype=np.int32)
+            count[0, np.int64(key & np.uint32(255)) + 1] += 1
+            count[1, np.int64((key >> np.uint32(8)) & np.uint32(255)) + 1] += 1
+            count[2, np.int64((key >> np.uint32(16)) & np.uint32(255)) + 1] += 1
+            count[3, np.int64(key >> np.uint32(24)) + 1] += 1
+        cur = order.copy()
+        buf = np.empty(E, dtype=np.int64)
         kb32 = np.empty(E, dtype=np.uint32)
-        for d in range(3):
-            if _radix_pass(count[d], k32, kb32, c32, b32, np.uint64(11 * d), E):
-                c32, b32 = b32, c32
+        for d in range(4):
+            if _radix_pass(count[d], k32, kb32, cur, buf, np.uint32(8 * d), np.uint32(255), E):
+                cur, buf = buf, cur
                 k32, kb32 = kb32, k32
         if sorted_keys.shape[0] == E:
             for t in range(E):
                 sorted_keys[t] = np.uint64(k32[t]) << np.uint64(32)
-        return c32.astype(np.int64)
+        return cur
     count = np.zeros((6, 2049), dtype=np.int64)
     kcur = np.empty(E, dtype=np.uint64)
     for t in range(E):
@@ -153,7 +157,7 @@ def _radix_sort(order, keys, packed, sorted_keys):
     buf = np.empty(E, dtype=np.int64)
     kbuf = np.empty(E, dtype=np.uint64)
     for d in range(6):
-        if _radix_pass(count[d], kcur, kbuf, cur, buf, np.uint64(11 * d), E):
+        if _radix_pass(count[d], kcur, kbuf, cur, buf, np.uint64(11 * d), np.uint64(2047), E):
             cur, buf = buf, cur
             kcur, kbuf = kbuf, kcur
     if sorted_keys.shape[0] == E:
@@ -236,33 +240,37 @@ def _ties_by_later_rank(order, skeys, u, v, r):
     """Within every run of equal edge keys in the sorted ``order`` (``skeys``: the keys
     in that order, read sequentially), order the edges by the rank of their later
     endpoint, stably (equal ranks keep index order): the tie rule of the kernel
-    contract. Runs are rare and short for real-valued edge filtrations; insertion
-    sort for short runs, a radix sort of the ranks else."""
+    contract. Runs are rare and short for real-valued edge filtrations: one
+    well-predicted comparison per edge finds them; insertion sort for short runs, a
+    radix sort of the ranks else."""
     E = order.shape[0]
-    i = 0
-    while i < E:
-        key = skeys[i]
-        j = i + 1
-        while j < E and skeys[j] == key:
+    t = 1
+    while t < E:
+        if skeys[t] != skeys[t - 1]:
+            t += 1
+            continue
+        i = t - 1  # a run starts at i
+        j = t + 1
+        while j < E and skeys[j] == skeys[i]:
             j += 1
         if j - i > 16:
             run = order[i:j].copy()
             rk = np.empty(j - i, dtype=np.uint64)
-            for t in range(j - i):
-                rk[t] = _later_rank(u, v, r, run[t])
+            for q in range(j - i):
+                rk[q] = _later_rank(u, v, r, run[q])
             perm = _radix_sort(np.arange(j - i), rk, False, np.empty(0, dtype=np.uint64))
-            for t in range(j - i):
-                order[i + t] = run[perm[t]]
-        elif j - i > 1:
-            for t in range(i + 1, j):
-                e = order[t]
+            for q in range(j - i):
+                order[i + q] = run[perm[q]]
+        else:
+            for q in range(i + 1, j):
+                e = order[q]
                 re = _later_rank(u, v, r, e)
-                s = t - 1
-                while s >= i and _later_rank(u, v, r, order[s]) > re:
-                    order[s + 1] = order[s]
-                    s -= 1
-                order[s + 1] = e
-        i = j
+                p = q - 1
+                while p >= i and _later_rank(u, v, r, order[p]) > re:
+                    order[p + 1] = order[p]
+                    p -= 1
+                order[p + 1] = e
+        t = j + 1
 
 
 @njit(cache=True)

@@ -17,7 +17,11 @@ import topograph.core._numba_config  # noqa: F401  (threading layer before any p
 
 # The graph kernels live in their own module; re-exported here for callers of the
 # historical names.
-from topograph.core.pairing._graph_inputs import edge_inputs_kernel, group_argmax  # noqa: F401
+from topograph.core.pairing._graph_inputs import (  # noqa: F401
+    canonical_edge_map,
+    edge_values_pass,
+    group_argmax,
+)
 from topograph.core.pairing._graph_kernels import (  # noqa: E402,F401
     _find,
     graph_pairs_kernel,
