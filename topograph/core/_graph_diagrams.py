@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from topograph.core.complex import GraphBatch
+from topograph.core.gather import gather_columns
 from topograph.core.diagram import Diagram, Essential, apply_essential, check_essential_births
 from topograph.core.kernels import numba_pairing
 from topograph.core.pairing.graph import _take, pair_edge_rows, pair_graphs
@@ -91,9 +92,8 @@ def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: 
         # lower-star: the death value of a vertex's class is the value of the later
         # vertex of its killing edge; a cycle is born at its edge's later vertex.
         death_index = pairing.death_vertex
-        death0 = vals.gather(0, death_index.clamp_min(0))
         birth1_index = pairing.cycle_vertex
-        birth1 = vals.gather(0, birth1_index)
+        death0, birth1 = gather_columns(vals, death_index.clamp_min(0), birth1_index)
         cycle_batch = pairing.cycle_batch
     else:
         ev, source = edges.values, edges.source
@@ -102,8 +102,8 @@ def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: 
         death_index, birth1_index = pairing.death_row, pairing.cycle_row
         ess0 = death_index < 0
         cycle_batch = pairing.cycle_batch
-        # one gather for every value read from the edges: a single scatter (and
-        # no [E_in, k] accumulations) in the backward
+        # one gather for every value read from the edges: one [E_in, k] gradient
+        # buffer in the backward
         rows = [death_index.clamp_min(0), birth1_index]
         if need_max and source.numel():  # the graph's largest value is an edge's unless it has none
             arg = edges.argmax
@@ -112,7 +112,7 @@ def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: 
                                                  cx.num_samples))  # -1 stays -1 below
             rows.append(arg.clamp_min(0))
         if ev.shape[0]:
-            got = ev.gather(0, torch.cat(rows)).split([r.shape[0] for r in rows])
+            got = gather_columns(ev, *rows)
             death0, birth1 = got[0], got[1]
             if len(got) > 2:
                 gmax = torch.where(arg >= 0, torch.maximum(gmax, got[2]), gmax)
