@@ -25,7 +25,7 @@ def test_radix_order_matches_stable_argsort(dtype):
     assert packed == (dtype == np.float32)
     empty = np.empty((3, 0), dtype=np.uint64)
     rank = k.graph_pairs_kernel(np.zeros(0, np.int64), np.zeros(0, np.int64), keys, empty,
-                                True, packed, False)[0]
+                                True, packed, False, np.empty(0, np.int64))[0]
     for f in range(3):
         order = np.argsort(x[f] + dtype(0.0), kind="stable")  # ties (and -0.0 == 0.0) by index
         np.testing.assert_array_equal(rank[f][order], np.arange(500))
@@ -164,7 +164,7 @@ def test_edge_order_ties_follow_the_contract(levels):
         ev = ev.astype(dtype)
         vk, vp = k.sort_keys(vals)
         ek, ep = k.sort_keys(ev)
-        out = k.graph_pairs_kernel(u, v, vk, ek, False, vp, ep)
+        out = k.graph_pairs_kernel(u, v, vk, ek, False, vp, ep, np.empty(0, np.int64))
         for f in range(2):
             death, cycles = _reference_edge_pairing(u, v, vals[f], ev[f])
             np.testing.assert_array_equal(out[1][f], death)

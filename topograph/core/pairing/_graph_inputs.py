@@ -2,8 +2,8 @@
 turned into canonical edges with the map between the two; the edge values' checks,
 sort keys and per-graph maxima; per-group maxima of vertex values.
 
-The sorts and keys come from :mod:`~topograph.core.pairing._graph_kernels`, compiled
-in from another file: callers run :func:`topograph.core.kernels.numba_ready` first
+The keys come from :mod:`~topograph.core.pairing._graph_kernels`, compiled in from
+another file: callers run :func:`topograph.core.kernels.numba_ready` first
 (numba keys its disk cache on this file alone). The pairing itself is in
 :mod:`topograph.core.pairing._graph_kernels`.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from topograph.core.pairing._graph_kernels import _float_key, _radix_sort
+from topograph.core.pairing._graph_kernels import _float_key
 
 
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -32,16 +32,43 @@ def _insertion_sort(keys, s, e):
 
 
 @njit(cache=True)
+def _heap_sort(keys):
+    """Sort ``keys`` in place: O(n log n) for any input, a few lines to compile."""
+    n = keys.shape[0]
+    for root in range(n // 2 - 1, -1, -1):  # heapify
+        _sift_down(keys, root, n)
+    for end in range(n - 1, 0, -1):
+        x = keys[0]
+        keys[0] = keys[end]
+        keys[end] = x
+        _sift_down(keys, 0, end)
+
+
+@njit(cache=True, inline="always")
+def _sift_down(keys, root, n):
+    while True:
+        child = 2 * root + 1
+        if child >= n:
+            return
+        if child + 1 < n and keys[child + 1] > keys[child]:
+            child += 1
+        if keys[root] >= keys[child]:
+            return
+        x = keys[root]
+        keys[root] = keys[child]
+        keys[child] = x
+        root = child
+
+
+@njit(cache=True)
 def _sort_long_rows(keys, start, n):
-    """Radix-sort the rows longer than 32 (a hub vertex) before the insertion sorts,
+    """Heap-sort the rows longer than 32 (a hub vertex) before the insertion sorts,
     which then see them sorted; a separate loop, so that the short rows' loop stays
     free of the call (a third faster)."""
     for lo in range(n):
         s, e = start[lo], start[lo + 1]
         if e - s > 32:
-            out = np.empty(e - s, dtype=np.uint64)
-            _radix_sort(np.arange(e - s), keys[s:e], False, out)
-            keys[s:e] = out
+            _heap_sort(keys[s:e])
 
 
 @njit(cache=True)
@@ -49,7 +76,7 @@ def canonical_edge_map(a, b, n):
     """Canonical edges of the columns ``(a, b)`` (any direction, repeats, self-loops)
     and the map between the two, in O(E + N) for bounded degrees: one counting sort
     of the columns by their smaller endpoint, then each row sorted by ``(larger
-    endpoint, column)`` (insertion sort; radix for rows longer than 32).
+    endpoint, column)`` (insertion sort; heap sort for rows longer than 32).
 
     Returns ``cu, cv [E]`` (``cu < cv``, sorted by ``(cu, cv)``: what
     :func:`topograph.core.complex.canonical_edges` returns), ``canon [E_in]`` (the

@@ -299,8 +299,7 @@ def _pair_one(u, v, vkeys, ekeys, lower_star, vpacked, epacked, rows, r, death_e
 
 
 @njit(cache=True, parallel=True)
-def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, epacked=False,
-                       rows=None):
+def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked, epacked, rows):
     """Elder-rule union-find for ``k`` graph filtrations of a batch of graphs.
 
     The kernel contract shared by every backend (numba here, Triton on GPUs):
@@ -328,7 +327,8 @@ def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, 
         vpacked, epacked: the vertex / edge keys are packed (from :func:`sort_keys`).
         rows: ``[E]`` int64 (edge filtrations only): the caller's row of every
             canonical edge, returned in place of the later endpoints (which the
-            edge path does not need, so it skips them). ``None``: later endpoints.
+            edge path does not need, so it skips them); empty: later endpoints.
+            Always an array, so that the kernel compiles once.
     Returns:
         rank ``[k, N]``; death_edge and
         death_vertex ``[k, N]`` (edge killing the class
@@ -346,9 +346,8 @@ def graph_pairs_kernel(u, v, vertex_keys, edge_keys, lower_star, vpacked=False, 
     cycle_edge = np.zeros((k, E), dtype=np.int64)
     cycle_vertex = np.zeros((k, E), dtype=np.int64)
     count = np.zeros(k, dtype=np.int64)
-    tags = np.empty(0, dtype=np.int64) if rows is None else rows
     for f in prange(k):
         count[f] = _pair_one(u, v, vertex_keys[f], edge_keys[f], lower_star, vpacked, epacked,
-                             tags, rank[f], death_edge[f], death_vertex[f], cycle_edge[f],
+                             rows, rank[f], death_edge[f], death_vertex[f], cycle_edge[f],
                              cycle_vertex[f])
     return rank, death_edge, death_vertex, cycle_edge, cycle_vertex, count

@@ -127,7 +127,7 @@ def _pair_numba(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
     u = edge_index[0].contiguous().numpy()
     v = edge_index[1].contiguous().numpy()
     _, death_edge, death_vertex, cyc, cycv, count = kernels.graph_pairs_kernel(
-        u, v, vkeys, ekeys, edge_values is None, vpacked, epacked)
+        u, v, vkeys, ekeys, edge_values is None, vpacked, epacked, np.empty(0, dtype=np.int64))
     cycle_edges, cycle_vertex, cycle_batch = _cycles(cyc, cycv, count, edge_batch)
     return GraphPairing(torch.from_numpy(death_edge).T,
                         torch.from_numpy(death_vertex).T, cycle_edges, cycle_vertex, cycle_batch)
