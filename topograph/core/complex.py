@@ -54,6 +54,8 @@ def canonical_edge_map(a: np.ndarray, b: np.ndarray,
     from topograph.core import kernels as seam
     from topograph.core.pairing import _graph_kernels
 
+    if a.shape[0] >= 2**32:  # the kernel packs a column index in 32 bits
+        raise ValueError(f"{a.shape[0]} edge columns: at most 2**32 - 1 are supported")
     k = seam.numba_pairing()
     seam.numba_ready((k.canonical_edge_map, k.edge_values_pass), _graph_kernels,
                      "topograph_graph_inputs")

@@ -10,7 +10,7 @@ another file: callers run :func:`topograph.core.kernels.numba_ready` first
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from topograph.core.pairing._graph_kernels import _float_key
 
@@ -127,7 +127,7 @@ def canonical_edge_map(a, b, n):
     return cu[:E], cv[:E], canon, source[:E], True
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def edge_values_pass(canon, source, cu, cv, batch, num_graphs, ev, ev_check, vals, check_dup,
                      check_valid, want_keys, want_max, packed):
     """What the edge-filtration pairing reads from the caller's edge values, and the
@@ -140,46 +140,57 @@ def edge_values_pass(canon, source, cu, cv, batch, num_graphs, ev, ev_check, val
       the pairing sorts; see :func:`sort_keys`, ``packed`` iff ``ev`` is float32),
       else ``[k, 0]``;
     * ``want_max``: ``argmax [num_graphs, k]``, the source column of the largest edge
-      value of every graph (ties to the later canonical edge; ``-1``: no edges).
+      value of every graph (ties to the later canonical edge; ``-1``: no edges). The
+      canonical edges of a graph are contiguous (``batch`` is sorted and ``cu`` too).
 
     ``ev`` and ``ev_check`` are the same array unless edges are clamped (then the
-    clamped values are sorted and the given ones checked). One tight loop each.
+    clamped values are sorted and the given ones checked). One loop each, parallel
+    over columns, edges or graphs: this pass runs beside the pairing's parallel
+    kernel, and at one thread it costs what the serial loops cost.
     """
     E = source.shape[0]
     k = ev.shape[1]
-    bad_column = False
+    n_dup = 0
     if check_dup:
-        for j in range(canon.shape[0]):
+        for j in prange(canon.shape[0]):
             c = canon[j]
             if c >= 0 and source[c] != j:
                 i = source[c]
+                d = False
                 for f in range(k):
-                    bad_column |= ev_check[j, f] != ev_check[i, f]
-                if bad_column:
-                    break
-    bad_edge = False
+                    d |= ev_check[j, f] != ev_check[i, f]
+                n_dup += d
+    n_bad = 0
     if check_valid:
-        for c in range(E):
+        for c in prange(E):
             j, x, y = source[c], cu[c], cv[c]
+            d = False
             for f in range(k):
-                bad_edge |= ev_check[j, f] < max(vals[x, f], vals[y, f])
+                d |= ev_check[j, f] < max(vals[x, f], vals[y, f])
+            n_bad += d
     keys = np.empty((k, E if want_keys else 0), dtype=np.uint64)
     if want_keys:
-        for c in range(E):
+        for c in prange(E):
             j = source[c]
             for f in range(k):
                 keys[f, c] = _float_key(ev[j, f], packed)
     argmax = np.full((num_graphs if want_max else 0, k), -1, dtype=np.int64)
     if want_max:
-        best = np.full((num_graphs, k), -np.inf, dtype=ev.dtype)
+        ptr = np.zeros(num_graphs + 1, dtype=np.int64)  # edges of graph g: ptr[g]:ptr[g+1]
         for c in range(E):
-            j, g = source[c], batch[cu[c]]
-            for f in range(k):
-                w = ev[j, f]
-                if w >= best[g, f]:
-                    best[g, f] = w
-                    argmax[g, f] = j
-    return keys, argmax, bad_column, bad_edge
+            ptr[batch[cu[c]] + 1] += 1
+        for g in range(num_graphs):
+            ptr[g + 1] += ptr[g]
+        for g in prange(num_graphs):
+            best = np.full(k, -np.inf, dtype=ev.dtype)
+            for c in range(ptr[g], ptr[g + 1]):
+                j = source[c]
+                for f in range(k):
+                    w = ev[j, f]
+                    if w >= best[f]:
+                        best[f] = w
+                        argmax[g, f] = j
+    return keys, argmax, n_dup > 0, n_bad > 0
 
 
 @njit(cache=True)
