@@ -12,6 +12,7 @@ from topograph.core._graph_diagrams import _group_argmax_torch, group_argmax, gr
 from topograph.core.complex import GraphBatch, canonical_edge_map
 from topograph.core.graph_persistence import edge_columns
 from topograph.core.kernels import numba_pairing
+from topograph.core.pairing._graph_kernels import _radix_sort
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -29,6 +30,39 @@ def test_radix_order_matches_stable_argsort(dtype):
     for f in range(3):
         order = np.argsort(x[f] + dtype(0.0), kind="stable")  # ties (and -0.0 == 0.0) by index
         np.testing.assert_array_equal(rank[f][order], np.arange(500))
+
+
+def _packed_cases() -> list[np.ndarray]:
+    """float32 values that take every branch of the packed sort: wide and tiny spreads,
+    short and long runs of equal top bits, ties, signed zeros, infinities and NaN."""
+    rng = np.random.default_rng(3)
+    cases = []
+    for n in (0, 1, 2, 17, 1000, 20000):
+        cases += [
+            rng.random(n),
+            rng.standard_normal(n) * 1e30,
+            1.0 + rng.random(n) * 1e-6,  # spread under 2^24 codes: exact radix, no finish
+            np.concatenate([rng.random(n // 2), 1.0 + np.arange(n - n // 2) * 1e-7]),  # long runs
+            rng.choice(np.array([-np.inf, -0.0, 0.0, 1.0, np.inf, np.nan, 3e-38, -3e-38]), n),
+            np.full(n, 2.5),
+            np.concatenate([[-3e38, 3e38], 1 + rng.integers(0, 300, max(n - 2, 0)) * 2.0**-23])[:n],
+        ]
+    return [np.asarray(c, dtype=np.float32) for c in cases]
+
+
+def test_packed_radix_sort_matches_stable_argsort():
+    k = numba_pairing()
+    rng = np.random.default_rng(4)
+    for x in _packed_cases():
+        keys, packed = k.sort_keys(x[None])
+        assert packed
+        key32 = keys[0] >> np.uint64(32)
+        perm = rng.permutation(x.size)  # any starting order, kept among ties
+        sk = np.empty(x.size, np.uint64)
+        got = _radix_sort(perm.copy(), keys[0], True, sk)
+        ref = perm[np.argsort(key32[perm], kind="stable")]
+        np.testing.assert_array_equal(got, ref)
+        np.testing.assert_array_equal(sk >> np.uint64(32), key32[ref])
 
 
 def _hub_graph(n: int = 40, m: int = 300) -> tuple[Tensor, Tensor]:

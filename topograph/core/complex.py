@@ -52,12 +52,12 @@ def canonical_edge_map(a: np.ndarray, b: np.ndarray,
     (:func:`topograph.core.pairing._graph_inputs.canonical_edge_map`); raises
     ``ValueError`` for an endpoint outside ``0..num_nodes-1``."""
     from topograph.core import kernels as seam
-    from topograph.core.pairing import _graph_kernels
+    from topograph.core.pairing import _sort_keys
 
     if a.shape[0] >= 2**32:  # the kernel packs a column index in 32 bits
         raise ValueError(f"{a.shape[0]} edge columns: at most 2**32 - 1 are supported")
     k = seam.numba_pairing()
-    seam.numba_ready((k.canonical_edge_map, k.edge_values_pass), _graph_kernels,
+    seam.numba_ready((k.canonical_edge_map, k.edge_values_pass), _sort_keys,
                      "topograph_graph_inputs")
     cu, cv, canon, source, ok = k.canonical_edge_map(a, b, num_nodes)
     if not ok:

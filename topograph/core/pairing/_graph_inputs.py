@@ -2,7 +2,7 @@
 turned into canonical edges with the map between the two; the edge values' checks,
 sort keys and per-graph maxima; per-group maxima of vertex values.
 
-The keys come from :mod:`~topograph.core.pairing._graph_kernels`, compiled in from
+The keys come from :mod:`~topograph.core.pairing._sort_keys`, compiled in from
 another file: callers run :func:`topograph.core.kernels.numba_ready` first
 (numba keys its disk cache on this file alone). The pairing itself is in
 :mod:`topograph.core.pairing._graph_kernels`.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from topograph.core.pairing._graph_kernels import _float_key
+from topograph.core.pairing._sort_keys import _float_key
 
 
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -162,7 +162,7 @@ def edge_values_pass(canon, source, cu, cv, batch, num_graphs, ev, ev_check, val
                 n_dup += d
     n_bad = 0
     if check_valid:
-        for c in prange(E):
+        for c in range(E):
             j, x, y = source[c], cu[c], cv[c]
             d = False
             for f in range(k):
@@ -181,7 +181,7 @@ def edge_values_pass(canon, source, cu, cv, batch, num_graphs, ev, ev_check, val
             ptr[batch[cu[c]] + 1] += 1
         for g in range(num_graphs):
             ptr[g + 1] += ptr[g]
-        for g in prange(num_graphs):
+        for g in range(num_graphs):
             best = np.full(k, -np.inf, dtype=ev.dtype)
             for c in range(ptr[g], ptr[g + 1]):
                 j = source[c]

@@ -113,35 +113,124 @@ def _radix_pass(count, kcur, kbuf, cur, buf, shift, mask, E):
 
 
 @njit(cache=True)
+def _sort_packed(order, keys):
+    """The packed (float32) branch of :func:`_radix_sort`: ``order`` sorted stably by
+    the upper 32 bits of ``keys[order]``, and those 32-bit keys in sorted order.
+
+    Keys are shifted by their minimum; of the ``b`` bits the spread needs, the top 24
+    at most are radix-sorted (at most three scatter passes of 8-bit digits, 256
+    buckets: faster than 11-bit digits at these sizes) and the ``d = b - 24`` bits
+    below (if any) are finished per run of equal top bits: insertion sort for short
+    runs, one counting-sort pass of the low ``d <= 8`` bits for longer ones, so the
+    work stays linear for any input. Values spread like a batch's (float32 keys
+    over 2^30 codes, 10^4 edges) leave runs of length 1 or 2."""
+    E = order.shape[0]
+    cur = np.empty(E, dtype=np.int64)
+    k32 = np.empty(E, dtype=np.uint32)
+    if E == 0:
+        return cur, k32
+    mn = np.uint32(0xFFFFFFFF)
+    mx = np.uint32(0)
+    for t in range(E):
+        cur[t] = order[t]
+        key = np.uint32(keys[order[t]] >> np.uint64(32))
+        k32[t] = key
+        mn = min(mn, key)
+        mx = max(mx, key)
+    b = 0
+    while b < 32 and ((mx - mn) >> np.uint32(b)) != 0:
+        b += 1
+    d = np.uint32(max(b - 24, 0))
+    count = np.zeros((3, 257), dtype=np.int64)
+    for t in range(E):
+        c = (k32[t] - mn) >> d
+        count[0, np.int64(c & np.uint32(255)) + 1] += 1
+        count[1, np.int64((c >> np.uint32(8)) & np.uint32(255)) + 1] += 1
+        count[2, np.int64(c >> np.uint32(16)) + 1] += 1
+    buf = np.empty(E, dtype=np.int64)
+    kbuf = np.empty(E, dtype=np.uint32)
+    for p in range(3):
+        cnt = count[p]
+        if cnt[np.int64(((k32[0] - mn) >> (np.uint32(8 * p) + d)) & np.uint32(255)) + 1] == E:
+            continue  # one digit value: nothing moves
+        for i in range(256):
+            cnt[i + 1] += cnt[i]
+        sh = np.uint32(8 * p) + d
+        for t in range(E):
+            dig = np.int64(((k32[t] - mn) >> sh) & np.uint32(255))
+            pos = cnt[dig]
+            buf[pos] = cur[t]
+            kbuf[pos] = k32[t]
+            cnt[dig] = pos + 1
+        cur, buf = buf, cur
+        k32, kbuf = kbuf, k32
+    if d > 0:
+        _finish_runs(cur, k32, mn, d, buf, kbuf)
+    return cur, k32
+
+
+@njit(cache=True)
+def _finish_runs(cur, k32, mn, d, buf, kbuf):
+    """Sort every run of equal ``(k32 - mn) >> d`` by ``k32`` (stably, in place, with
+    ``cur``); ``buf`` / ``kbuf``: scratch of the same length. The codes below ``d``
+    (``c``, shifted by ``mn``) are all that differ within a run."""
+    E = cur.shape[0]
+    low = np.int64((np.uint32(1) << d) - np.uint32(1))
+    cnt = np.zeros(low + 2, dtype=np.int64)
+    dd = np.int64(d)
+    code = np.empty(E, dtype=np.int64)
+    for t in range(E):
+        code[t] = np.int64(k32[t] - mn)
+    t = 1
+    while t < E:
+        if (code[t] >> dd) != (code[t - 1] >> dd):
+            t += 1
+            continue
+        i = t - 1
+        j = t + 1
+        while j < E and (code[j] >> dd) == (code[i] >> dd):
+            j += 1
+        if j - i <= 32:  # insertion sort
+            for q in range(i + 1, j):
+                x, cx, kx = code[q], cur[q], k32[q]
+                p = q - 1
+                while p >= i and code[p] > x:
+                    code[p + 1], cur[p + 1], k32[p + 1] = code[p], cur[p], k32[p]
+                    p -= 1
+                code[p + 1], cur[p + 1], k32[p + 1] = x, cx, kx
+        else:  # one stable counting pass over the low d bits
+            for q in range(low + 2):
+                cnt[q] = 0
+            for q in range(i, j):
+                cnt[(code[q] & low) + 1] += 1
+            for q in range(low + 1):
+                cnt[q + 1] += cnt[q]
+            for q in range(i, j):
+                pos = i + cnt[code[q] & low]
+                cnt[code[q] & low] += 1
+                buf[pos] = cur[q]
+                kbuf[pos] = k32[q]
+            for q in range(i, j):
+                cur[q] = buf[q]
+                k32[q] = kbuf[q]
+                code[q] = np.int64(kbuf[q] - mn)
+        t = j + 1
+
+
+@njit(cache=True)
 def _radix_sort(order, keys, packed, sorted_keys):
     """Stable sort of the indices ``order`` by ``keys[order]`` (order-preserving uint64
-    images of float values, see :func:`sort_keys`): an LSD radix sort. One read pass
-    gathers the keys and counts every digit's histogram at once; then one scatter
-    pass per digit, skipped when all entries share it. ``packed`` float32 keys (zeros
-    in the lower 32 bits) are sorted as uint32, in four passes of
-    8-bit digits (256 buckets: for the 10^3-10^5 entries of a batch, faster than
-    three passes of 11 bits); uint64 keys in six passes of 11 bits. Stable, so ties
-    keep the order of ``order``. Several times faster than numba's merge-sort
-    argsort. ``sorted_keys`` (uint64, length ``len(order)``, or empty to skip)
-    receives the keys in sorted order."""
+    images of float values, see :func:`sort_keys`); ``order`` may be reused as scratch.
+    ``packed`` float32 keys (zeros in the lower 32 bits) are sorted as uint32 by
+    :func:`_sort_packed`; uint64 keys by an LSD radix sort: one read pass gathers the
+    keys and counts every digit's histogram at once, then one scatter pass per 11-bit
+    digit, skipped when all entries share it. Stable, so ties keep the order of
+    ``order``. Several times faster than numba's merge-sort argsort. ``sorted_keys``
+    (uint64, length ``len(order)``, or empty to skip) receives the keys in sorted order
+    (packed: the upper 32 bits only, zeros below)."""
     E = order.shape[0]
     if packed:
-        count = np.zeros((4, 257), dtype=np.int64)
-        k32 = np.empty(E, dtype=np.uint32)
-        for t in range(E):
-            key = np.uint32(keys[order[t]] >> np.uint64(32))
-            k32[t] = key
-            count[0, np.int64(key & np.uint32(255)) + 1] += 1
-            count[1, np.int64((key >> np.uint32(8)) & np.uint32(255)) + 1] += 1
-            count[2, np.int64((key >> np.uint32(16)) & np.uint32(255)) + 1] += 1
-            count[3, np.int64(key >> np.uint32(24)) + 1] += 1
-        cur = order.copy()
-        buf = np.empty(E, dtype=np.int64)
-        kb32 = np.empty(E, dtype=np.uint32)
-        for d in range(4):
-            if _radix_pass(count[d], k32, kb32, cur, buf, np.uint32(8 * d), np.uint32(255), E):
-                cur, buf = buf, cur
-                k32, kb32 = kb32, k32
+        cur, k32 = _sort_packed(order, keys)
         if sorted_keys.shape[0] == E:
             for t in range(E):
                 sorted_keys[t] = np.uint64(k32[t]) << np.uint64(32)
@@ -161,72 +250,9 @@ def _radix_sort(order, keys, packed, sorted_keys):
             cur, buf = buf, cur
             kcur, kbuf = kbuf, kcur
     if sorted_keys.shape[0] == E:
-        sorted_keys[:] = kcur
+        for t in range(E):
+            sorted_keys[t] = kcur[t]
     return cur
-
-
-@njit(cache=True, inline="always")
-def _float_key(y, packed):
-    """Order-preserving uint64 key of one float (see :func:`sort_keys`)."""
-    if y != y:  # NaN sorts last
-        return np.uint64(0xFFFFFFFFFFFFFFFF)
-    if y == 0:
-        y = 0.0  # -0.0 -> +0.0
-    if packed:
-        b = np.uint64(np.float32(y).view(np.uint32)) << np.uint64(32)
-    else:
-        b = np.float64(y).view(np.uint64)
-    return ~b if b >= np.uint64(0x8000000000000000) else b | np.uint64(0x8000000000000000)
-
-
-@njit(cache=True)
-def _float_keys(x, out, packed):
-    """Keys of float rows ``x [k, n]`` into ``out``: one pass, memory-bound (threads
-    would cost more than they save)."""
-    k, n = x.shape
-    for f in range(k):
-        for i in range(n):
-            out[f, i] = _float_key(x[f, i], packed)
-
-
-@njit(cache=True)
-def _row_keys(x, rows, out, packed):
-    """``out[f, c]`` = key of ``x[rows[c], f]`` for ``x [M, k]``: the gather, the
-    transpose and the keys in one pass."""
-    for c in range(rows.shape[0]):
-        row = rows[c]
-        for f in range(x.shape[1]):
-            out[f, c] = _float_key(x[row, f], packed)
-
-
-def _key_dtype(x: np.ndarray) -> tuple[np.ndarray, bool]:
-    """``x`` as float32 (packed keys) or float64, and whether the keys are packed."""
-    packed = x.dtype == np.float32
-    return (x if packed else x.astype(np.float64, copy=False)), packed
-
-
-def row_sort_keys(x: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, bool]:
-    """:func:`sort_keys` of ``x[rows].T`` for float ``x [M, k]`` and ``rows [E]``:
-    ``[k, E]`` keys without the ``[E, k]`` gather and transposed copy."""
-    x, packed = _key_dtype(x)
-    out = np.empty((x.shape[1], rows.shape[0]), dtype=np.uint64)
-    if out.size:
-        _row_keys(x, rows, out, packed)
-    return out, packed
-
-
-def sort_keys(x: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Order-preserving uint64 keys of float values ``[k, n]`` and whether they are
-    packed (float32 values in the upper 32 bits, zeros below).
-
-    ``-0.0`` and ``0.0`` get the same key and NaN sorts last, as in ``np.argsort``.
-    """
-    x2, packed = _key_dtype(
-        np.ascontiguousarray(x.reshape(1, -1) if x.ndim == 1 else x.reshape(x.shape[0], -1)))
-    out = np.empty(x2.shape, dtype=np.uint64)
-    if x2.size:
-        _float_keys(x2, out, packed)
-    return out.reshape(x.shape), packed
 
 
 @njit(cache=True, inline="always")

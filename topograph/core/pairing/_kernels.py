@@ -22,12 +22,8 @@ from topograph.core.pairing._graph_inputs import (  # noqa: F401
     edge_values_pass,
     group_argmax,
 )
-from topograph.core.pairing._graph_kernels import (  # noqa: E402,F401
-    _find,
-    graph_pairs_kernel,
-    row_sort_keys,
-    sort_keys,
-)
+from topograph.core.pairing._graph_kernels import _find, graph_pairs_kernel  # noqa: E402,F401
+from topograph.core.pairing._sort_keys import row_sort_keys, sort_keys  # noqa: E402,F401
 
 
 # Two Prim scans, both O(n^2) without sorting the n(n-1)/2 edges:
