@@ -126,9 +126,10 @@ def wasserstein_distance(
     with the ``internal_p`` ground metric (see :func:`bottleneck_distance`).
 
     Args:
-        a, b: diagrams: a :class:`~topograph.core.diagram.Diagram`, a ``[m, 2]``
+        a: diagrams: a :class:`~topograph.core.diagram.Diagram`, a ``[m, 2]``
             (birth, death) tensor, or a list of them. Batches pair up element by
             element; a single ``[m, 2]`` tensor is compared with every diagram of the other.
+        b: the other side, in any of the same forms.
         order: the exponent p >= 1 of the Wasserstein distance, or ``math.inf``.
         internal_p: the ground metric q >= 1 on the plane (``math.inf``: max-norm).
         essential: ``"match"`` (essential points matched among themselves by birth;

@@ -34,8 +34,9 @@ def sliced_wasserstein(
     """Sliced Wasserstein distance between paired diagrams, shaped like the batch.
 
     Args:
-        a, b: diagrams (a Diagram, ``[m, 2]`` tensors or lists; a single ``[m, 2]``
+        a: diagrams (a Diagram, ``[m, 2]`` tensors or lists; a single ``[m, 2]``
             tensor is compared with every diagram of the other side).
+        b: the other side, in any of the same forms.
         num_directions: gudhi's parameter (>= 2); ``num_directions - 1`` lines are used.
         essential: ``"drop"`` or a float cap for essential deaths.
         validate: check the inputs.
