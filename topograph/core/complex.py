@@ -54,8 +54,9 @@ def canonical_edge_map(a: np.ndarray, b: np.ndarray,
     from topograph.core import kernels as seam
     from topograph.core.pairing import _sort_keys
 
-    if a.shape[0] >= 2**32:  # the kernel packs a column index in 32 bits
-        raise ValueError(f"{a.shape[0]} edge columns: at most 2**32 - 1 are supported")
+    if a.shape[0] >= 2**32 or num_nodes >= 2**32:  # the kernel packs both in 32 bits
+        raise ValueError(f"{a.shape[0]} edge columns on {num_nodes} vertices: at most "
+                         "2**32 - 1 of each are supported")
     k = seam.numba_pairing()
     seam.numba_ready((k.canonical_edge_map, k.edge_values_pass), _sort_keys,
                      "topograph_graph_inputs")
@@ -87,7 +88,7 @@ def canonical_edges(edge_index: Tensor, num_nodes: int, faces: Tensor | None = N
             np.concatenate(parts, axis=1).astype(np.int64)
     else:
         e = torch.cat(parts, 1).long()
-    if cpu and e.shape[1] < 2**32:
+    if cpu and e.shape[1] < 2**32 and num_nodes < 2**32:
         cu, cv, _, _ = canonical_edge_map(e[0], e[1], num_nodes)
         return torch.from_numpy(np.stack([cu, cv]))
     u, v = xp.minimum(e[0], e[1]), xp.maximum(e[0], e[1])

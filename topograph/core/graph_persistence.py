@@ -73,7 +73,7 @@ def _edge_inputs(edge_index: Tensor, cx: GraphBatch | None, batch: Tensor | None
     CPU float tensors: two numba passes (canonical edges with the column map; checks,
     sort keys and per-graph maxima); else torch ops."""
     n = vals.shape[0]
-    if edge_index.device.type == "cpu" and _numba_ok(vals, ev) and edge_index.shape[1] < 2**32:
+    if edge_index.device.type == "cpu" and _numba_ok(vals, ev) and max(edge_index.shape[1], n) < 2**32:
         if cx is None:
             num_samples = check_complex(n, edge_index.device, edge_index=edge_index,
                                         batch=batch, num_samples=num_samples)
