@@ -207,7 +207,7 @@ def extended_pairs_kernel(u, v, keys, packed):
     cyc_birth = np.full((k, E), -1, dtype=np.int64)
     cyc_death = np.full((k, E), -1, dtype=np.int64)
     for f in prange(k):
-        order = _radix_sort(np.arange(N), keys[f], packed, np.empty(0, dtype=np.uint64))
+        order = _radix_sort(keys[f], packed, np.empty(0, dtype=np.uint64))
         r = rank[f]
         for i in range(N):
             r[order[i]] = i

@@ -113,9 +113,9 @@ def _radix_pass(count, kcur, kbuf, cur, buf, shift, mask, E):
 
 
 @njit(cache=True)
-def _sort_packed(order, keys):
-    """The packed (float32) branch of :func:`_radix_sort`: ``order`` sorted stably by
-    the upper 32 bits of ``keys[order]``, and those 32-bit keys in sorted order.
+def _sort_packed(keys):
+    """The packed (float32) branch of :func:`_radix_sort`: the stable order of the
+    upper 32 bits of ``keys``, and those 32-bit keys in sorted order.
 
     Keys are shifted by their minimum; of the ``b`` bits the spread needs, the top 24
     at most are radix-sorted (at most three scatter passes of 8-bit digits, 256
@@ -124,7 +124,7 @@ def _sort_packed(order, keys):
     runs, one counting-sort pass of the low ``d <= 8`` bits for longer ones, so the
     work stays linear for any input. Values spread like a batch's (float32 keys
     over 2^30 codes, 10^4 edges) leave runs of length 1 or 2."""
-    E = order.shape[0]
+    E = keys.shape[0]
     cur = np.empty(E, dtype=np.int64)
     k32 = np.empty(E, dtype=np.uint32)
     if E == 0:
@@ -132,8 +132,8 @@ def _sort_packed(order, keys):
     mn = np.uint32(0xFFFFFFFF)
     mx = np.uint32(0)
     for t in range(E):
-        cur[t] = order[t]
-        key = np.uint32(keys[order[t]] >> np.uint64(32))
+        cur[t] = t
+        key = np.uint32(keys[t] >> np.uint64(32))
         k32[t] = key
         mn = min(mn, key)
         mx = max(mx, key)
@@ -172,77 +172,75 @@ def _sort_packed(order, keys):
 @njit(cache=True)
 def _finish_runs(cur, k32, mn, d, buf, kbuf):
     """Sort every run of equal ``(k32 - mn) >> d`` by ``k32`` (stably, in place, with
-    ``cur``); ``buf`` / ``kbuf``: scratch of the same length. The codes below ``d``
-    (``c``, shifted by ``mn``) are all that differ within a run."""
+    ``cur``); ``buf`` / ``kbuf``: scratch of the same length. Only the low ``d`` bits
+    differ within a run."""
     E = cur.shape[0]
-    low = np.int64((np.uint32(1) << d) - np.uint32(1))
-    cnt = np.zeros(low + 2, dtype=np.int64)
-    dd = np.int64(d)
-    code = np.empty(E, dtype=np.int64)
-    for t in range(E):
-        code[t] = np.int64(k32[t] - mn)
+    low = (np.uint32(1) << d) - np.uint32(1)
+    nlow = np.int64(low)
+    cnt = np.zeros(nlow + 2, dtype=np.int64)
     t = 1
     while t < E:
-        if (code[t] >> dd) != (code[t - 1] >> dd):
+        top = (k32[t - 1] - mn) >> d
+        if ((k32[t] - mn) >> d) != top:  # the usual case: no run here
             t += 1
             continue
         i = t - 1
         j = t + 1
-        while j < E and (code[j] >> dd) == (code[i] >> dd):
+        while j < E and ((k32[j] - mn) >> d) == top:
             j += 1
         if j - i <= 32:  # insertion sort
             for q in range(i + 1, j):
-                x, cx, kx = code[q], cur[q], k32[q]
+                x, cx = k32[q], cur[q]
                 p = q - 1
-                while p >= i and code[p] > x:
-                    code[p + 1], cur[p + 1], k32[p + 1] = code[p], cur[p], k32[p]
+                while p >= i and k32[p] > x:
+                    k32[p + 1], cur[p + 1] = k32[p], cur[p]
                     p -= 1
-                code[p + 1], cur[p + 1], k32[p + 1] = x, cx, kx
+                k32[p + 1], cur[p + 1] = x, cx
         else:  # one stable counting pass over the low d bits
-            for q in range(low + 2):
+            for q in range(nlow + 2):
                 cnt[q] = 0
             for q in range(i, j):
-                cnt[(code[q] & low) + 1] += 1
-            for q in range(low + 1):
+                cnt[np.int64((k32[q] - mn) & low) + 1] += 1
+            for q in range(nlow + 1):
                 cnt[q + 1] += cnt[q]
             for q in range(i, j):
-                pos = i + cnt[code[q] & low]
-                cnt[code[q] & low] += 1
+                dig = np.int64((k32[q] - mn) & low)
+                pos = i + cnt[dig]
+                cnt[dig] += 1
                 buf[pos] = cur[q]
                 kbuf[pos] = k32[q]
             for q in range(i, j):
                 cur[q] = buf[q]
                 k32[q] = kbuf[q]
-                code[q] = np.int64(kbuf[q] - mn)
         t = j + 1
 
 
 @njit(cache=True)
-def _radix_sort(order, keys, packed, sorted_keys):
-    """Stable sort of the indices ``order`` by ``keys[order]`` (order-preserving uint64
-    images of float values, see :func:`sort_keys`); ``order`` may be reused as scratch.
-    ``packed`` float32 keys (zeros in the lower 32 bits) are sorted as uint32 by
-    :func:`_sort_packed`; uint64 keys by an LSD radix sort: one read pass gathers the
-    keys and counts every digit's histogram at once, then one scatter pass per 11-bit
-    digit, skipped when all entries share it. Stable, so ties keep the order of
-    ``order``. Several times faster than numba's merge-sort argsort. ``sorted_keys``
-    (uint64, length ``len(order)``, or empty to skip) receives the keys in sorted order
+def _radix_sort(keys, packed, sorted_keys):
+    """Stable argsort of ``keys`` (order-preserving uint64 images of float values, see
+    :func:`sort_keys`): ties keep index order. ``packed`` float32 keys (zeros in the
+    lower 32 bits) are sorted as uint32 by :func:`_sort_packed`; uint64 keys by an LSD
+    radix sort: one read pass copies the keys and counts every digit's histogram at
+    once, then one scatter pass per 11-bit digit, skipped when all entries share it.
+    Several times faster than numba's merge-sort argsort. ``sorted_keys`` (uint64,
+    length ``len(keys)``, or empty to skip) receives the keys in sorted order
     (packed: the upper 32 bits only, zeros below)."""
-    E = order.shape[0]
+    E = keys.shape[0]
     if packed:
-        cur, k32 = _sort_packed(order, keys)
+        cur, k32 = _sort_packed(keys)
         if sorted_keys.shape[0] == E:
             for t in range(E):
                 sorted_keys[t] = np.uint64(k32[t]) << np.uint64(32)
         return cur
     count = np.zeros((6, 2049), dtype=np.int64)
     kcur = np.empty(E, dtype=np.uint64)
+    cur = np.empty(E, dtype=np.int64)
     for t in range(E):
-        key = keys[order[t]]
+        key = keys[t]
         kcur[t] = key
+        cur[t] = t
         for d in range(6):
             count[d, np.int64((key >> np.uint64(11 * d)) & np.uint64(2047)) + 1] += 1
-    cur = order.copy()
     buf = np.empty(E, dtype=np.int64)
     kbuf = np.empty(E, dtype=np.uint64)
     for d in range(6):
@@ -284,7 +282,7 @@ def _ties_by_later_rank(order, skeys, u, v, r):
             rk = np.empty(j - i, dtype=np.uint64)
             for q in range(j - i):
                 rk[q] = _later_rank(u, v, r, run[q])
-            perm = _radix_sort(np.arange(j - i), rk, False, np.empty(0, dtype=np.uint64))
+            perm = _radix_sort(rk, False, np.empty(0, dtype=np.uint64))
             for q in range(j - i):
                 order[i + q] = run[perm[q]]
         else:
@@ -307,7 +305,7 @@ def _pair_one(u, v, vkeys, ekeys, lower_star, vpacked, epacked, rows, r, death_e
     N = r.shape[0]
     E = u.shape[0]
     # stable: ties by vertex index
-    order_v = _radix_sort(np.arange(N), vkeys, vpacked, np.empty(0, dtype=np.uint64))
+    order_v = _radix_sort(vkeys, vpacked, np.empty(0, dtype=np.uint64))
     for i in range(N):
         r[order_v[i]] = i
     if lower_star or rows.shape[0] != E:
@@ -319,7 +317,7 @@ def _pair_one(u, v, vkeys, ekeys, lower_star, vpacked, epacked, rows, r, death_e
         order_e = _order_by_last(r, tag, N)
     else:  # by edge value (ties by index), then equal values by later rank
         skeys = np.empty(E, dtype=np.uint64)
-        order_e = _radix_sort(np.arange(E), ekeys, epacked, skeys)
+        order_e = _radix_sort(ekeys, epacked, skeys)
         _ties_by_later_rank(order_e, skeys, u, v, r)
     return _elder_union_find(u, v, r, tag, order_e, death_edge, death_tag, cycle_edge, cycle_tag)
 
