@@ -144,9 +144,10 @@ def edge_values_pass(canon, source, cu, cv, batch, num_graphs, ev, ev_check, val
       canonical edges of a graph are contiguous (``batch`` is sorted and ``cu`` too).
 
     ``ev`` and ``ev_check`` are the same array unless edges are clamped (then the
-    clamped values are sorted and the given ones checked). One loop each, parallel
-    over columns, edges or graphs: this pass runs beside the pairing's parallel
-    kernel, and at one thread it costs what the serial loops cost.
+    clamped values are sorted and the given ones checked). One loop each; the three
+    largest run in parallel (over columns, edges and graphs: half the pass at two
+    threads, the same cost at one), the validity check serially (too short to pay
+    for another parallel region's compile time).
     """
     E = source.shape[0]
     k = ev.shape[1]
@@ -181,7 +182,7 @@ def edge_values_pass(canon, source, cu, cv, batch, num_graphs, ev, ev_check, val
             ptr[batch[cu[c]] + 1] += 1
         for g in range(num_graphs):
             ptr[g + 1] += ptr[g]
-        for g in range(num_graphs):
+        for g in prange(num_graphs):
             best = np.full(k, -np.inf, dtype=ev.dtype)
             for c in range(ptr[g], ptr[g + 1]):
                 j = source[c]
