@@ -178,6 +178,27 @@ def test_self_loop_values_are_ignored_and_graphs_without_edges_work():
     assert len(r.dim1) == 0
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_takes_the_torch_input_path(dtype):
+    """Half-precision values skip the numba input pass; with essential_death="max" and a
+    graph without edges, the per-graph maximum falls back to torch ops (a -1 "no edge"
+    must not reach an index_select)."""
+    ei = torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]])
+    batch = torch.tensor([0, 0, 0, 1])  # graph 1: a lone vertex
+    v = torch.tensor([0.125, 0.5, 0.25, 0.75])
+    e = torch.tensor([0.625, 0.625, 0.875, 0.875])  # exact in both half formats
+    ref = graph_persistence(v, e, ei, batch, essential_death="max")
+    vh, eh = v.to(dtype).requires_grad_(), e.to(dtype).requires_grad_()
+    got = graph_persistence(vh, eh, ei, batch, essential_death="max")
+    for dim in (0, 1):
+        a, b = got.diagram(dim), ref.diagram(dim)
+        assert torch.equal(a.birth.float(), b.birth) and torch.equal(a.death.float(), b.death)
+        assert torch.equal(a.death_index, b.death_index)
+    assert got.dim0.death[:, 0].tolist() == [0.875, 0.625, 0.875, 0.75]
+    got.dim0.death.float().sum().backward()
+    assert eh.grad[2].item() == 2.0 and eh.grad[0].item() == 1.0  # the max edge, twice
+
+
 def test_float32_and_float64_keys_agree(backend):
     """The kernel sorts float32 and float64 edge values by different integer keys."""
     rng = np.random.default_rng(1)

@@ -107,9 +107,9 @@ def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: 
         rows = [death_index.clamp_min(0), birth1_index]
         if need_max and source.numel():  # the graph's largest value is an edge's unless it has none
             arg = edges.argmax
-            if arg is None:
-                arg = _take(source, group_argmax(ev.detach().index_select(0, source), edge_batch,
-                                                 cx.num_samples))  # -1 stays -1 below
+            if arg is None:  # canonical edge of each graph's maximum -> its row; -1: none
+                ga = group_argmax(ev.detach().index_select(0, source), edge_batch, cx.num_samples)
+                arg = torch.where(ga >= 0, _take(source, ga.clamp_min(0)), -1)
             rows.append(arg.clamp_min(0))
         if ev.shape[0]:
             got = gather_columns(ev, *rows)
