@@ -176,6 +176,10 @@ def test_self_loop_values_are_ignored_and_graphs_without_edges_work():
     r = graph_persistence(v, torch.tensor([-5.0, 9.0]), ei, essential_death="max")
     assert r.dim0.essential.all() and r.dim0.death[:, 0].tolist() == [2.0, 2.0, 2.0]
     assert len(r.dim1) == 0
+    ev = torch.zeros(0, requires_grad=True)  # no edge columns at all: an empty gradient
+    r = graph_persistence(v, ev, torch.zeros(2, 0, dtype=torch.long), essential_death="max")
+    (r.dim0.death.sum() + r.dim1.birth.sum()).backward()
+    assert ev.grad is not None and ev.grad.shape == (0,)
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])

@@ -117,7 +117,7 @@ def graph_diagrams(vals: Tensor, cx: GraphBatch, essential: Essential, backend: 
             if len(got) > 2:
                 gmax = torch.where(arg >= 0, torch.maximum(gmax, got[2]), gmax)
         else:  # no edges: every class is essential
-            death0, birth1 = vals, ev.new_zeros(0, k)
+            death0, birth1 = vals, ev[:0]  # a view: ev still gets its (empty) gradient
     # index_select, not gmax[...]: the backward of advanced indexing (index_put with
     # accumulate) sums in a thread-dependent order on the CPU; index_add does not
     death0 = apply_essential(death0, ess0, essential,
