@@ -64,8 +64,9 @@ def _elder_union_find(u, v, r, tag, order_e, death_edge, death_tag, cycle_edge, 
     """
     N = r.shape[0]
     E = u.shape[0]
+    # the root of a component is its oldest vertex: a merge hangs the younger root
+    # under the older one, so no separate "oldest" array is needed
     parent = np.arange(N)
-    oldest = np.arange(N)  # oldest vertex of the component, stored at its root
     closes = np.zeros(E, dtype=np.bool_)
     for t in range(E):
         e = order_e[t]
@@ -74,15 +75,13 @@ def _elder_union_find(u, v, r, tag, order_e, death_edge, death_tag, cycle_edge, 
         if a == b:
             closes[e] = True
             continue
-        ma = oldest[a]
-        mb = oldest[b]
-        if r[ma] < r[mb]:  # the component with the younger oldest vertex dies
-            death_edge[mb] = e
-            death_tag[mb] = tag[e]
+        if r[a] < r[b]:  # the component with the younger oldest vertex dies
+            death_edge[b] = e
+            death_tag[b] = tag[e]
             parent[b] = a
         else:
-            death_edge[ma] = e
-            death_tag[ma] = tag[e]
+            death_edge[a] = e
+            death_tag[a] = tag[e]
             parent[a] = b
     c = 0
     for e in range(E):
