@@ -51,16 +51,13 @@ def canonical_edge_map(a: np.ndarray, b: np.ndarray,
     ``source [E]`` (first column of every canonical edge). One numba pass, O(E + N)
     (:func:`topograph.core.pairing._graph_inputs.canonical_edge_map`); raises
     ``ValueError`` for an endpoint outside ``0..num_nodes-1``."""
-    from topograph.core import kernels as seam
-    from topograph.core.pairing import _sort_keys
+    from topograph.core.kernels import numba_pairing
 
     if a.shape[0] >= 2**32 or num_nodes >= 2**32:  # the kernel packs both in 32 bits
         raise ValueError(f"{a.shape[0]} edge columns on {num_nodes} vertices: at most "
                          "2**32 - 1 of each are supported")
-    k = seam.numba_pairing()
-    seam.numba_ready((k.canonical_edge_map, k.edge_values_pass), _sort_keys,
-                     "topograph_graph_inputs")
-    cu, cv, canon, source, ok = k.canonical_edge_map(a, b, num_nodes)
+    # the kernel calls no other file's kernel: its disk cache needs no numba_ready
+    cu, cv, canon, source, ok = numba_pairing().canonical_edge_map(a, b, num_nodes)
     if not ok:
         raise ValueError(f"edge_index has vertex ids outside 0..{num_nodes - 1} "
                          f"(min {int(min(a.min(), b.min()))}, max {int(max(a.max(), b.max()))})")

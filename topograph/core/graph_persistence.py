@@ -18,7 +18,7 @@ from topograph.core._graph_diagrams import EdgeInputs, graph_diagrams
 from topograph.core.complex import GraphBatch, canonical_edge_map
 from topograph.core.complex_checks import check_complex
 from topograph.core.diagram import Essential, check_essential
-from topograph.core.kernels import numba_pairing, resolve
+from topograph.core.kernels import numba_pairing, numba_ready, resolve
 from topograph.core.persistence import GraphPersistence
 from topograph.core.validation import (
     check_float,
@@ -73,7 +73,8 @@ def _edge_inputs(edge_index: Tensor, cx: GraphBatch | None, batch: Tensor | None
     CPU float tensors: two numba passes (canonical edges with the column map; checks,
     sort keys and per-graph maxima); else torch ops."""
     n = vals.shape[0]
-    if edge_index.device.type == "cpu" and _numba_ok(vals, ev) and max(edge_index.shape[1], n) < 2**32:
+    small = max(edge_index.shape[1], n) < 2**32  # the kernels pack both in 32 bits
+    if edge_index.device.type == "cpu" and _numba_ok(vals, ev) and small:
         if cx is None:
             num_samples = check_complex(n, edge_index.device, edge_index=edge_index,
                                         batch=batch, num_samples=num_samples)
@@ -83,13 +84,18 @@ def _edge_inputs(edge_index: Tensor, cx: GraphBatch | None, batch: Tensor | None
         if cx is None:
             batch = batch.long() if batch is not None else torch.zeros(n, dtype=torch.long)
             cx = GraphBatch(batch, torch.from_numpy(np.stack([cu, cv])), int(num_samples))
-        keys, argmax, bad_column, bad_edge = numba_pairing().edge_values_pass(
+        from topograph.core.pairing import _sort_keys  # numba: imported at first use
+
+        kernels = numba_pairing()
+        numba_ready((kernels.edge_values_pass,), _sort_keys, "topograph_graph_inputs")
+        want_keys = resolve(backend, vals.device) == "numba"  # other kernels sort values
+        keys, argmax, bad_column, bad_edge = kernels.edge_values_pass(
             canon, source, cu, cv, cx.batch.contiguous().numpy(), cx.num_samples,
             ev_sorted.detach().contiguous().numpy(), ev.contiguous().numpy(),
-            vals.contiguous().numpy(), check_dup, check_valid,
-            resolve(backend, vals.device) == "numba", want_max, ev_sorted.dtype == torch.float32)
+            vals.contiguous().numpy(), check_dup, check_valid, want_keys, want_max,
+            ev_sorted.dtype == torch.float32)
         canon, source = torch.from_numpy(canon), torch.from_numpy(source)
-        inputs = EdgeInputs(ev_sorted, source, keys if keys.shape[1] == source.numel() else None,
+        inputs = EdgeInputs(ev_sorted, source, keys if want_keys else None,
                             torch.from_numpy(argmax) if want_max else None)
         check_dup, check_valid = bad_column, bad_edge  # only to word the error
     else:

@@ -2,9 +2,10 @@
 turned into canonical edges with the map between the two; the edge values' checks,
 sort keys and per-graph maxima; per-group maxima of vertex values.
 
-The keys come from :mod:`~topograph.core.pairing._sort_keys`, compiled in from
-another file: callers run :func:`topograph.core.kernels.numba_ready` first
-(numba keys its disk cache on this file alone). The pairing itself is in
+The keys of :func:`edge_values_pass` come from :mod:`~topograph.core.pairing._sort_keys`,
+compiled in from another file: its caller runs :func:`topograph.core.kernels.numba_ready`
+first (numba keys its disk cache on this file alone). The other kernels here call
+nothing outside this file. The pairing itself is in
 :mod:`topograph.core.pairing._graph_kernels`.
 """
 from __future__ import annotations

@@ -169,7 +169,7 @@ def pair_edge_rows(values: Tensor, edge_index: Tensor, edge_batch: Tensor,
 
     The numba path sorts the rows' values in place (no ``[E, k]`` copy) and writes
     rows instead of later endpoints. ``keys [k, E]``: the rows' sort keys if the
-    caller already has them (:func:`~topograph.core.pairing._graph_inputs.edge_inputs_kernel`).
+    caller already has them (:func:`~topograph.core.pairing._graph_inputs.edge_values_pass`).
     Other backends pair the gathered values and map the edges to rows.
     """
     kind = resolve(backend, values.device)
